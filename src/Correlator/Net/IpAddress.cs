@@ -5,34 +5,37 @@ using System.Net.Sockets;
 namespace FlowExporter.Correlator.Net;
 
 /// <summary>
-/// An IPv4 or IPv6 address as a value: two 64-bit halves in network order and a family flag. Cheap to hash and
-/// compare on the hot path, and formats itself (RFC 5952 for IPv6) into UTF-8 without allocating.
+/// An IPv4 or IPv6 address as a 16-byte value: two 64-bit halves in network order, IPv4 held as its IPv4-mapped IPv6
+/// form (::ffff:a.b.c.d), which is how it is told apart and printed (so an IPv4-mapped IPv6 address on the wire is
+/// treated as the IPv4 address it maps). Cheap to hash and compare on the hot path, and formats itself (RFC 5952 for
+/// IPv6) into UTF-8 without allocating.
 /// </summary>
 public readonly record struct IpAddress : IUtf8SpanFormattable, ISpanFormattable
 {
+    private const ulong V4Prefix = 0xFFFF_0000_0000UL;
+
     private readonly ulong _high;
     private readonly ulong _low;
 
-    private IpAddress(ulong high, ulong low, bool isV6)
+    private IpAddress(ulong high, ulong low)
     {
         _high = high;
         _low = low;
-        IsV6 = isV6;
     }
 
-    public bool IsV6 { get; }
+    public bool IsV6 => _high != 0 || (_low >> 32) != 0xFFFF;
 
     public bool IsV4 => !IsV6;
 
     /// <summary>An IPv4 address from its 4 bytes in network order.</summary>
-    public static IpAddress FromV4(ReadOnlySpan<byte> bytes) => new(0, BinaryPrimitives.ReadUInt32BigEndian(bytes), false);
+    public static IpAddress FromV4(ReadOnlySpan<byte> bytes) => FromV4(BinaryPrimitives.ReadUInt32BigEndian(bytes));
 
     /// <summary>An IPv4 address from its 32-bit value (host order, as read big-endian from the wire).</summary>
-    public static IpAddress FromV4(uint value) => new(0, value, false);
+    public static IpAddress FromV4(uint value) => new(0, V4Prefix | value);
 
     /// <summary>An IPv6 address from its 16 bytes in network order.</summary>
     public static IpAddress FromV6(ReadOnlySpan<byte> bytes) =>
-        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]), true);
+        new(BinaryPrimitives.ReadUInt64BigEndian(bytes), BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]));
 
     public static IpAddress FromIPAddress(IPAddress address)
     {
@@ -76,14 +79,9 @@ public readonly record struct IpAddress : IUtf8SpanFormattable, ISpanFormattable
         return 4;
     }
 
-    /// <summary>Orders addresses (IPv4 before IPv6, then numerically); used to put a pair in canonical order.</summary>
+    /// <summary>Orders addresses numerically (IPv4, as ::ffff:0:0/96, sorts among IPv6); used to put a pair in canonical order.</summary>
     public int CompareTo(IpAddress other)
     {
-        if (IsV6 != other.IsV6)
-        {
-            return IsV6 ? 1 : -1;
-        }
-
         var c = _high.CompareTo(other._high);
         return c != 0 ? c : _low.CompareTo(other._low);
     }
@@ -163,17 +161,6 @@ public readonly record struct IpAddress : IUtf8SpanFormattable, ISpanFormattable
         {
             words[i] = (ushort)(_high >> (48 - (16 * i)));
             words[i + 4] = (ushort)(_low >> (48 - (16 * i)));
-        }
-
-        // IPv4-mapped (::ffff:a.b.c.d) keeps its dotted tail, as RFC 5952 section 5 recommends.
-        if (_high == 0 && (_low >> 32) == 0xFFFF)
-        {
-            "::ffff:"u8.CopyTo(destination);
-            written = 7;
-            var tail = FromV4((uint)_low);
-            tail.TryFormatV4(destination[written..], out var tailWritten);
-            written += tailWritten;
-            return true;
         }
 
         // The longest run of two or more zero words is shortened to "::" (the first such run on a tie).

@@ -1,0 +1,47 @@
+using FlowExporter.Correlator.Connections;
+using FlowExporter.Correlator.Series;
+
+namespace FlowExporter.Correlator.Capture;
+
+/// <summary>
+/// Everything a scrape writes about capture and connections, copied from the pipeline in one step so that the
+/// (longer) writing happens without holding up packet processing.
+/// </summary>
+public sealed class ConnectionSnapshot
+{
+    private SeriesSample[] _samples = [];
+
+    public ReadOnlySpan<SeriesSample> Samples => _samples.AsSpan(0, SampleCount);
+
+    public int SampleCount { get; private set; }
+
+    public IReadOnlyList<LifecycleSample> Lifecycle { get; private set; } = [];
+
+    public IReadOnlyList<InterfaceCaptureStats> Interfaces { get; private set; } = [];
+
+    public int TrackedConnections { get; private set; }
+
+    public int MaxConnections { get; private set; }
+
+    public int SeriesCount { get; private set; }
+
+    public int MaxSeries { get; private set; }
+
+    public long SeriesRejectedConnections { get; private set; }
+
+    /// <summary>
+    /// Fills the snapshot from the pipeline (the caller holds the pipeline's lock). Series whose connections all ended
+    /// leave the store here: this snapshot is the one that shows their final values.
+    /// </summary>
+    public void Capture(CapturePipeline pipeline, ConnectionSeriesStore series)
+    {
+        SampleCount = series.Snapshot(ref _samples);
+        Lifecycle = pipeline.Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
+        Interfaces = pipeline.Stats.Select(s => s.Copy()).ToArray();
+        TrackedConnections = pipeline.Tracker.Count;
+        MaxConnections = pipeline.Tracker.Capacity;
+        SeriesCount = series.Count;
+        MaxSeries = series.Capacity;
+        SeriesRejectedConnections = series.RejectedConnections;
+    }
+}

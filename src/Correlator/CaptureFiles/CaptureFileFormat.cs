@@ -1,0 +1,8 @@
+namespace FlowExporter.Correlator.CaptureFiles;
+
+public enum CaptureFileFormat
+{
+    Pcap,
+    PcapNanosecond,
+    PcapNg,
+}

@@ -1,0 +1,23 @@
+namespace FlowExporter.Correlator.Connections;
+
+/// <summary>Timeouts and bounds of the connection table.</summary>
+public sealed record ConnectionTrackerOptions
+{
+    /// <summary>A connection with no packet for this long leaves the table (reason timeout).</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>After FIN in both directions or an RST, the connection stays this long for the last packets.</summary>
+    public TimeSpan CloseLinger { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Connections tracked at most.</summary>
+    public int MaxConnections { get; init; } = 100_000;
+
+    /// <summary>
+    /// When the table is full, the connection idle the longest is evicted for a new one only if it has been idle at
+    /// least this long; otherwise the new connection is dropped (counted), so a flood cannot flush live connections.
+    /// </summary>
+    public TimeSpan EvictionMinIdle { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How connections map to exported series.</summary>
+    public AggregationLevel Aggregation { get; init; } = AggregationLevel.Connection;
+}

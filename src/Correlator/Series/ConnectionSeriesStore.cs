@@ -1,0 +1,123 @@
+using FlowExporter.Correlator.Collections;
+
+namespace FlowExporter.Correlator.Series;
+
+/// <summary>
+/// The exported connection series, keyed by label set, holding cumulative counters that only grow. Connections that
+/// map to the same label set (a tuple reused, or many connections at a coarse aggregation level) share one series.
+/// A series whose last connection ended stays until one snapshot has carried its final values, then leaves.
+/// Bounded by <c>maxSeries</c>: a connection that finds no room is tracked but not exported, and counted.
+/// </summary>
+public sealed class ConnectionSeriesStore
+{
+    private readonly SlotTable<SeriesKey, State> _table;
+
+    public ConnectionSeriesStore(int maxSeries)
+    {
+        _table = new SlotTable<SeriesKey, State>(maxSeries);
+    }
+
+    public int Count => _table.Count;
+
+    public int Capacity => _table.Capacity;
+
+    /// <summary>Connections that could not get a series because the cap was reached.</summary>
+    public long RejectedConnections { get; private set; }
+
+    /// <summary>Bytes of connections that had no series (cap reached).</summary>
+    public ulong UnexportedBytes { get; private set; }
+
+    /// <summary>Finds or creates the series for a key and counts one more live connection on it; -1 when full.</summary>
+    public int Acquire(in SeriesKey key)
+    {
+        var slot = _table.Find(key);
+        if (slot < 0)
+        {
+            slot = _table.Add(key);
+            if (slot < 0)
+            {
+                RejectedConnections++;
+                return -1;
+            }
+        }
+
+        ref var state = ref _table.ValueAt(slot);
+        state.Live++;
+        return slot;
+    }
+
+    public void Add(int slot, bool forward, ulong bytes)
+    {
+        if (slot < 0)
+        {
+            UnexportedBytes += bytes;
+            return;
+        }
+
+        ref var counters = ref _table.ValueAt(slot).Counters;
+        if (forward)
+        {
+            counters.ForwardBytes += bytes;
+            counters.ForwardPackets++;
+        }
+        else
+        {
+            counters.BackwardBytes += bytes;
+            counters.BackwardPackets++;
+        }
+    }
+
+    /// <summary>One connection on the series ended.</summary>
+    public void Release(int slot)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref var state = ref _table.ValueAt(slot);
+        if (state.Live > 0)
+        {
+            state.Live--;
+        }
+    }
+
+    /// <summary>
+    /// Copies every series into <paramref name="buffer"/> (grown as needed) and removes the series that no live
+    /// connection holds any more: this snapshot is the one that shows their final values. Returns the count copied.
+    /// </summary>
+    public int Snapshot(ref SeriesSample[] buffer)
+    {
+        if (buffer.Length < _table.Count)
+        {
+            buffer = new SeriesSample[Math.Max(_table.Count, buffer.Length * 2)];
+        }
+
+        var count = 0;
+        for (var slot = 0; slot < _table.HighWater; slot++)
+        {
+            if (!_table.IsUsed(slot))
+            {
+                continue;
+            }
+
+            ref var state = ref _table.ValueAt(slot);
+            buffer[count++] = new SeriesSample(_table.KeyAt(slot), state.Counters);
+            if (state.Live == 0)
+            {
+                _table.Remove(slot);
+            }
+        }
+
+        return count;
+    }
+
+    public long ApproximateBytes() =>
+        _table.ApproximateBytes(System.Runtime.CompilerServices.Unsafe.SizeOf<SeriesKey>(), System.Runtime.CompilerServices.Unsafe.SizeOf<State>());
+
+    private struct State
+    {
+        public SeriesCounters Counters;
+        public int Live;
+    }
+}

@@ -1,0 +1,192 @@
+using System.Diagnostics;
+
+namespace FlowExporter.Correlator.Tests.Support;
+
+/// <summary>
+/// An independent count of each TCP/UDP (and other IP) conversation's frames and wire bytes per direction, from
+/// tshark's own dissection of every frame: the same quantities as <c>tshark -z conv,tcp</c>, exact (the conv table
+/// rounds large byte counts to kB). Tunnels are opened the way the exporter opens them (the innermost packet is the
+/// conversation) and fragments belong to the conversation of the datagram they were reassembled into.
+/// </summary>
+internal static class TsharkOracle
+{
+    private static readonly string[] Fields =
+    [
+        "frame.number", "frame.len", "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+        "tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport", "ip.reassembled_in", "ipv6.reassembled.in", "ip.proto", "ipv6.nxt",
+        "ip.flags.mf", "ip.frag_offset", "ipv6.fraghdr.offset",
+    ];
+
+    /// <summary>Conversations, and the count of fragments that belong to no reassembled datagram (orphans).</summary>
+    public static (Dictionary<ConversationKey, ConversationTotals> Conversations, int OrphanFragments) Conversations(string pcap, bool decapsulate = true)
+    {
+        // Two passes (-2), so that earlier fragments learn the frame their datagram was reassembled in.
+        var arguments = new List<string> { "-r", pcap, "-2", "-n", "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=|" };
+        if (!decapsulate)
+        {
+            arguments.AddRange(["--disable-protocol", "vxlan", "--disable-protocol", "geneve", "--disable-protocol", "gre"]);
+        }
+
+        foreach (var field in Fields)
+        {
+            arguments.Add("-e");
+            arguments.Add(field);
+        }
+
+        var lines = Run(arguments);
+        var frames = new List<(int Number, long Length, ConversationKey? Key, bool SourceIsA, int ReassembledIn, bool Orphan)>();
+        foreach (var line in lines)
+        {
+            var f = line.Split('\t');
+            if (f.Length < Fields.Length)
+            {
+                continue;
+            }
+
+            var number = int.Parse(f[0]);
+            var length = long.Parse(f[1]);
+            var reassembledIn = Last(f[11]) ?? Last(f[12]);
+            var key = KeyOf(f, out var sourceIsA, out var orphan);
+            frames.Add((number, length, key, sourceIsA, reassembledIn is null ? 0 : int.Parse(reassembledIn), orphan));
+        }
+
+        var byNumber = frames.ToDictionary(x => x.Number);
+        var totals = new Dictionary<ConversationKey, ConversationTotals>();
+        var orphans = 0;
+        foreach (var frame in frames)
+        {
+            var (key, sourceIsA) = (frame.Key, frame.SourceIsA);
+            if (frame.ReassembledIn != 0 && frame.ReassembledIn != frame.Number && byNumber.TryGetValue(frame.ReassembledIn, out var whole))
+            {
+                (key, sourceIsA) = (whole.Key, whole.SourceIsA);
+            }
+            else if (frame.Orphan)
+            {
+                orphans++;
+                continue;
+            }
+
+            if (key is not { } k)
+            {
+                continue;
+            }
+
+            var t = totals.GetValueOrDefault(k) ?? new ConversationTotals(0, 0, 0, 0);
+            totals[k] = sourceIsA
+                ? t with { FramesAToB = t.FramesAToB + 1, BytesAToB = t.BytesAToB + frame.Length }
+                : t with { FramesBToA = t.FramesBToA + 1, BytesBToA = t.BytesBToA + frame.Length };
+        }
+
+        return (totals, orphans);
+    }
+
+    private static ConversationKey? KeyOf(string[] f, out bool sourceIsA, out bool orphan)
+    {
+        sourceIsA = true;
+        orphan = false;
+        var protocols = f[2].Split(':');
+
+        // What an ICMP error quotes (an IP header and ports of the packet it answers) is not a conversation of its own:
+        // the chain is cut at the first ICMP.
+        var icmp = Array.FindIndex(protocols, p => p is "icmp" or "icmpv6");
+        var chain = icmp < 0 ? protocols : protocols[..(icmp + 1)];
+
+        // The innermost IP header decides (the exporter opens tunnels the same way).
+        var lastIp = Array.FindLastIndex(chain, p => p is "ip" or "ipv6");
+        if (lastIp < 0)
+        {
+            return null;
+        }
+
+        var v6 = chain[lastIp] == "ipv6";
+        var ipOccurrence = chain[..(lastIp + 1)].Count(p => p == chain[lastIp]) - 1;
+        var source = Nth(v6 ? f[5] : f[3], ipOccurrence);
+        var destination = Nth(v6 ? f[6] : f[4], ipOccurrence);
+        if (source is null || destination is null)
+        {
+            return null;
+        }
+
+        var inner = chain[(lastIp + 1)..];
+        if (inner.Contains("tcp") && Nth(f[7], chain.Count(p => p == "tcp") - 1) is { } tcpSource
+            && Nth(f[8], chain.Count(p => p == "tcp") - 1) is { } tcpDestination)
+        {
+            return ConversationKey.Of("tcp", $"{source}:{tcpSource}", $"{destination}:{tcpDestination}", out sourceIsA);
+        }
+
+        var udpOccurrence = chain.Count(p => p == "udp") - 1;
+        if (inner.Contains("udp") && Nth(f[9], udpOccurrence) is { } udpSource && Nth(f[10], udpOccurrence) is { } udpDestination)
+        {
+            return ConversationKey.Of("udp", $"{source}:{udpSource}", $"{destination}:{udpDestination}", out sourceIsA);
+        }
+
+        var fragment = v6
+            ? Nth(f[17], ipOccurrence) is { } offset6 && offset6 != "0"
+            : (Nth(f[15], ipOccurrence) is "1" or "True") || (Nth(f[16], ipOccurrence) is { } offset4 && offset4 != "0");
+        if (fragment || inner.Contains("ipv6.fraghdr"))
+        {
+            // A fragment tshark did not reassemble: its ports are not known.
+            orphan = true;
+            return null;
+        }
+
+        var protocol = Nth(v6 ? f[14] : f[13], ipOccurrence);
+        return protocol is null ? null : ConversationKey.Of($"ip{protocol}", source, destination, out sourceIsA);
+    }
+
+    private static string? Nth(string field, int index)
+    {
+        if (string.IsNullOrEmpty(field) || index < 0)
+        {
+            return null;
+        }
+
+        var parts = field.Split('|');
+        return index < parts.Length ? parts[index] : null;
+    }
+
+    private static string? Last(string field) => Nth(field, string.IsNullOrEmpty(field) ? 0 : field.Split('|').Length - 1);
+
+    private static List<string> Run(IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("tshark did not start");
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("tshark is not installed (apt-get install tshark): the oracle comparison needs it", ex);
+        }
+
+        using (process)
+        {
+            var stderr = process.StandardError.ReadToEndAsync();
+            var lines = new List<string>();
+            while (process.StandardOutput.ReadLine() is { } line)
+            {
+                lines.Add(line);
+            }
+
+            if (!process.WaitForExit(60_000))
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException("tshark took longer than 60 s");
+            }
+
+            // tshark exits 2 for files cut short but still prints what it read.
+            if (process.ExitCode is not (0 or 2))
+            {
+                throw new InvalidOperationException($"tshark exited {process.ExitCode}: {stderr.Result}");
+            }
+
+            return lines;
+        }
+    }
+}
