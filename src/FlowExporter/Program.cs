@@ -1,1 +1,4 @@
-return 0;
+using FlowExporter.Hosting;
+
+using var stdout = Console.OpenStandardOutput();
+return await ExporterProgram.RunAsync(args, stdout, Console.Error, Environment.GetEnvironmentVariables()).ConfigureAwait(false);

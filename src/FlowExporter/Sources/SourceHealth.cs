@@ -41,5 +41,8 @@ public sealed class SourceHealth
         _errors.WithLabels(source, reason).Inc();
     }
 
+    /// <summary>Marks a source down without counting another error (a state that persists, not a new failure).</summary>
+    public void Down(string source) => _up.WithLabels(source).Set(0);
+
     public bool IsUp(string source) => _up.WithLabels(source).Value >= 1;
 }

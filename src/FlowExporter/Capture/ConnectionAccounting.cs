@@ -1,0 +1,88 @@
+using FlowExporter.Configuration;
+using FlowExporter.Correlator.Capture;
+using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Correlator.Connections;
+using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Series;
+using FlowExporter.Sources;
+
+namespace FlowExporter.Capture;
+
+/// <summary>
+/// Owns the capture pipeline and its connection table for the process: capture loops (live interfaces or a file)
+/// feed frames under <see cref="Gate"/>; a scrape advances time, copies a snapshot under the same lock, and writes it
+/// outside the lock. In live mode time is the clock; in replay (no clock) it is the last capture timestamp.
+/// </summary>
+public sealed class ConnectionAccounting : IMetricsContributor
+{
+    private readonly Lock _scrapeGate = new();
+    private readonly ConnectionSeriesStore _series;
+    private readonly ConnectionSnapshot _snapshot = new();
+    private readonly ConnectionMetricsWriter _writer;
+    private readonly List<string> _interfaceNames = [];
+    private readonly TimeProvider? _clock;
+    private string[] _namesSnapshot = [];
+
+    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock)
+    {
+        _clock = clock;
+        var capture = options.Capture;
+        _series = new ConnectionSeriesStore(options.Connections.MaxSeries);
+        var decoder = new FrameDecoder(new DecoderOptions
+        {
+            Decapsulate = capture.Decapsulate,
+            VxlanPorts = capture.VxlanPorts,
+            GenevePort = capture.GenevePort,
+        });
+        Pipeline = new CapturePipeline(decoder, new ConnectionTracker(options.Connections.ToTrackerOptions(), _series), new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
+        _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
+    }
+
+    /// <summary>Held while frames are processed or a snapshot is taken.</summary>
+    public Lock Gate { get; } = new();
+
+    /// <summary>Touch only while holding <see cref="Gate"/>.</summary>
+    public CapturePipeline Pipeline { get; }
+
+    /// <summary>Gives a capture point its interface id (the <c>interface</c> label); the same name keeps its id.</summary>
+    public ushort RegisterInterface(string name)
+    {
+        lock (Gate)
+        {
+            var index = _interfaceNames.IndexOf(name);
+            if (index < 0)
+            {
+                _interfaceNames.Add(name);
+                index = _interfaceNames.Count - 1;
+                _namesSnapshot = [.. _interfaceNames];
+            }
+
+            Pipeline.StatsFor((ushort)index);
+            return (ushort)index;
+        }
+    }
+
+    /// <summary>Processes one frame; the caller holds <see cref="Gate"/>.</summary>
+    public void ProcessLocked(ushort captureInterface, in CapturedFrame frame) => Pipeline.Process(captureInterface, frame);
+
+    public void Write(ExpositionWriter writer)
+    {
+        lock (_scrapeGate)
+        {
+            string[] names;
+            lock (Gate)
+            {
+                if (_clock is not null)
+                {
+                    Pipeline.Tracker.Advance(_clock.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000);
+                }
+
+                _snapshot.Capture(Pipeline, _series);
+                names = _namesSnapshot;
+            }
+
+            _writer.Write(writer, _snapshot, names);
+        }
+    }
+}

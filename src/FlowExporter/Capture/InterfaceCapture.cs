@@ -1,0 +1,237 @@
+using System.Runtime.InteropServices;
+using FlowExporter.Configuration;
+using FlowExporter.Correlator.CaptureFiles;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace FlowExporter.Capture;
+
+/// <summary>
+/// Captures one live interface: SharpPcap finds, opens and filters the device; the loop waits on the descriptor with
+/// <c>poll</c> outside the pipeline lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c>
+/// under it. When the interface goes away the device is closed and re-opened with backoff; kernel drop counters are
+/// kept cumulative across re-opens.
+/// </summary>
+internal sealed unsafe class InterfaceCapture : IDisposable
+{
+    private const int Batch = 1024;
+    private readonly string _name;
+    private readonly ushort _id;
+    private readonly CaptureOptions _options;
+    private readonly ConnectionAccounting _accounting;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private GCHandle _self;
+    private long _droppedBase;
+    private long _interfaceDroppedBase;
+    private long _receivedBase;
+    private uint _lastDropped;
+    private uint _lastInterfaceDropped;
+    private uint _lastReceived;
+
+    public InterfaceCapture(string name, ushort id, CaptureOptions options, ConnectionAccounting accounting, TimeProvider time, ILogger logger)
+    {
+        _name = name;
+        _id = id;
+        _options = options;
+        _accounting = accounting;
+        _time = time;
+        _logger = logger;
+        _self = GCHandle.Alloc(this);
+    }
+
+    public string Name => _name;
+
+    /// <summary>True while the device is open and capturing.</summary>
+    public bool IsOpen { get; private set; }
+
+    /// <summary>True once the device was opened at least once.</summary>
+    public bool WasOpened { get; private set; }
+
+    public string? LastError { get; private set; }
+
+    public long KernelDropped => Volatile.Read(ref _droppedBase) + Volatile.Read(ref _lastDropped);
+
+    public long InterfaceDropped => Volatile.Read(ref _interfaceDroppedBase) + Volatile.Read(ref _lastInterfaceDropped);
+
+    public long KernelReceived => Volatile.Read(ref _receivedBase) + Volatile.Read(ref _lastReceived);
+
+    /// <summary>Runs until cancelled, re-opening the device after failures.</summary>
+    public void Run(CancellationToken cancellationToken)
+    {
+        var backoff = TimeSpan.FromMilliseconds(250);
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            LibPcapLiveDevice? device = null;
+            try
+            {
+                device = Open();
+                LinkType = (int)device.LinkType;
+                IsOpen = true;
+                WasOpened = true;
+                LastError = null;
+                backoff = TimeSpan.FromMilliseconds(250);
+                _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", _name, _options.SnapLength, _options.Bpf);
+                Loop(device, cancellationToken);
+            }
+            catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
+            {
+                LastError = ex.Message;
+                _logger.LogWarning("capture: {Interface}: {Problem}; retrying in {Seconds:0.##}s", _name, ex.Message, backoff.TotalSeconds);
+            }
+            finally
+            {
+                IsOpen = false;
+                if (device is not null)
+                {
+                    FoldCounters();
+                    CloseQuietly(device);
+                }
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            cancellationToken.WaitHandle.WaitOne(backoff);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_self.IsAllocated)
+        {
+            _self.Free();
+        }
+    }
+
+    private LibPcapLiveDevice Open()
+    {
+        var device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == _name)
+            ?? throw new InvalidOperationException($"no such interface '{_name}'");
+        var configuration = new DeviceConfiguration
+        {
+            Snaplen = _options.SnapLength,
+            Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+            Immediate = true,
+            BufferSize = _options.BufferBytes,
+            ReadTimeout = 100,
+        };
+        device.Open(configuration);
+        if (_options.Bpf.Length > 0)
+        {
+            device.Filter = _options.Bpf;
+        }
+
+        return device;
+    }
+
+    private void Loop(LibPcapLiveDevice device, CancellationToken cancellationToken)
+    {
+        var handle = device.Handle;
+        var gotReference = false;
+        handle.DangerousAddRef(ref gotReference);
+        try
+        {
+            var pcap = handle.DangerousGetHandle();
+            var errorBuffer = stackalloc byte[256];
+            if (LibPcapNative.SetNonBlocking(pcap, 1, errorBuffer) < 0)
+            {
+                throw new CaptureLoopException($"cannot make {_name} non-blocking: {LibPcapNative.ErrorText(pcap)}");
+            }
+
+            var descriptor = new LibPcapNative.PollDescriptor { Descriptor = LibPcapNative.SelectableDescriptor(pcap), Events = LibPcapNative.PollIn };
+            var nextStatistics = _time.GetTimestamp();
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                descriptor.ReturnedEvents = 0;
+                LibPcapNative.Poll(&descriptor, 1, 200);
+                int count;
+                lock (_accounting.Gate)
+                {
+                    count = LibPcapNative.Dispatch(pcap, Batch, &OnFrame, GCHandle.ToIntPtr(_self));
+                }
+
+                if (count < 0)
+                {
+                    throw new CaptureLoopException(count == -2 ? "capture stopped" : LibPcapNative.ErrorText(pcap));
+                }
+
+                if (_time.GetElapsedTime(nextStatistics) >= TimeSpan.FromSeconds(1))
+                {
+                    ReadStatistics(pcap);
+                    nextStatistics = _time.GetTimestamp();
+                }
+            }
+
+            ReadStatistics(pcap);
+        }
+        finally
+        {
+            if (gotReference)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
+    [UnmanagedCallersOnly]
+    private static void OnFrame(nint user, LibPcapNative.PacketHeader* header, byte* data)
+    {
+        if (GCHandle.FromIntPtr(user).Target is not InterfaceCapture self)
+        {
+            return;
+        }
+
+        try
+        {
+            var nanoseconds = ((long)header->Seconds * 1_000_000_000L) + ((long)header->Microseconds * 1_000L);
+            var frame = new CapturedFrame(self._id, self.LinkType, nanoseconds, (int)header->Length, new ReadOnlySpan<byte>(data, (int)header->CaptureLength));
+            self._accounting.ProcessLocked(self._id, frame);
+        }
+        catch (Exception ex)
+        {
+            // Nothing may unwind through libpcap; the pipeline does not throw for frame content, so this is a bug.
+            self._logger.LogError(ex, "capture: {Interface}: frame processing failed", self._name);
+        }
+    }
+
+    private int LinkType { get; set; }
+
+    private void ReadStatistics(nint pcap)
+    {
+        LibPcapNative.Statistics statistics;
+        if (LibPcapNative.GetStatistics(pcap, &statistics) == 0)
+        {
+            Volatile.Write(ref _lastReceived, statistics.Received);
+            Volatile.Write(ref _lastDropped, statistics.Dropped);
+            Volatile.Write(ref _lastInterfaceDropped, statistics.InterfaceDropped);
+        }
+    }
+
+    private void FoldCounters()
+    {
+        Interlocked.Add(ref _receivedBase, _lastReceived);
+        Interlocked.Add(ref _droppedBase, _lastDropped);
+        Interlocked.Add(ref _interfaceDroppedBase, _lastInterfaceDropped);
+        Volatile.Write(ref _lastReceived, 0u);
+        Volatile.Write(ref _lastDropped, 0u);
+        Volatile.Write(ref _lastInterfaceDropped, 0u);
+    }
+
+    private void CloseQuietly(LibPcapLiveDevice device)
+    {
+        try
+        {
+            device.Close();
+        }
+        catch (PcapException ex)
+        {
+            _logger.LogDebug("capture: {Interface}: close: {Problem}", _name, ex.Message);
+        }
+    }
+
+    private sealed class CaptureLoopException(string message) : Exception(message);
+}

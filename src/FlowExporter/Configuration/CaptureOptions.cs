@@ -1,0 +1,69 @@
+
+namespace FlowExporter.Configuration;
+
+/// <summary>The <c>capture</c> section: where and how packets are captured. No interface: capture is off.</summary>
+public sealed record CaptureOptions
+{
+    public IReadOnlyList<string> Interfaces { get; init; } = [];
+
+    public string Bpf { get; init; } = string.Empty;
+
+    /// <summary>Bytes kept of each frame: headers only; the payload is never kept.</summary>
+    public int SnapLength { get; init; } = 128;
+
+    public bool Decapsulate { get; init; } = true;
+
+    public IReadOnlyList<int> VxlanPorts { get; init; } = [4789];
+
+    public int GenevePort { get; init; } = 6081;
+
+    /// <summary>The kernel buffer libpcap asks for, per interface.</summary>
+    public int BufferBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Promiscuous mode (needs NET_ADMIN); off by default: a pod's veth carries all of the pod's traffic anyway.</summary>
+    public bool Promiscuous { get; init; }
+
+    public bool Enabled => Interfaces.Count > 0;
+
+    public static CaptureOptions FromConfiguration(IConfigurationSection section)
+    {
+        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous");
+        var interfaces = ConfigReader.List(section, "interfaces");
+        foreach (var name in interfaces)
+        {
+            if (name.Length > 255 || name.Any(char.IsWhiteSpace))
+            {
+                throw new ConfigException(ConfigReader.Path(section, "interfaces"), $"'{name}' is not an interface name");
+            }
+        }
+
+        if (interfaces.Distinct(StringComparer.Ordinal).Count() != interfaces.Count)
+        {
+            throw new ConfigException(ConfigReader.Path(section, "interfaces"), "an interface is listed twice");
+        }
+
+        var vxlanPorts = ConfigReader.List(section, "vxlan_ports");
+        var ports = new List<int>();
+        foreach (var text in vxlanPorts)
+        {
+            if (!int.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+            {
+                throw new ConfigException(ConfigReader.Path(section, "vxlan_ports"), $"'{text}' is not a UDP port");
+            }
+
+            ports.Add(port);
+        }
+
+        return new CaptureOptions
+        {
+            Interfaces = interfaces,
+            Bpf = ConfigReader.String(section, "bpf") ?? string.Empty,
+            SnapLength = ConfigReader.Int(section, "snaplen", 128, 64, 262144),
+            Decapsulate = ConfigReader.Bool(section, "decapsulate", true),
+            VxlanPorts = ports.Count > 0 ? ports : [4789],
+            GenevePort = ConfigReader.Int(section, "geneve_port", 6081, 1, 65535),
+            BufferBytes = ConfigReader.Int(section, "buffer_bytes", 16 * 1024 * 1024, 64 * 1024, 1 << 30),
+            Promiscuous = ConfigReader.Bool(section, "promiscuous", false),
+        };
+    }
+}

@@ -1,0 +1,49 @@
+
+namespace FlowExporter.Configuration;
+
+/// <summary>The exporter's own settings and the capture and connection sections, validated at start.</summary>
+public sealed record ExporterOptions
+{
+    public static readonly string[] TopLevelKeys =
+        ["listen", "node", "web_config_file", "capture", "connections", "ovs", "snmp", "kubernetes", "endpoints_file"];
+
+    public required ListenAddress Listen { get; init; }
+
+    public required string Node { get; init; }
+
+    public string? WebConfigFile { get; init; }
+
+    public required CaptureOptions Capture { get; init; }
+
+    public required ConnectionsOptions Connections { get; init; }
+
+    /// <summary>The whole configuration, for the sources that read their own sections.</summary>
+    public required IConfiguration Root { get; init; }
+
+    public static ExporterOptions FromConfiguration(IConfiguration root, string hostName)
+    {
+        foreach (var child in root.GetChildren())
+        {
+            if (!TopLevelKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ConfigException(child.Key, $"unknown key (known: {string.Join(", ", TopLevelKeys)})");
+            }
+        }
+
+        var node = ConfigReader.String(root, "node") ?? hostName;
+        if (node.Length is 0 or > 253 || node.Any(char.IsControl))
+        {
+            throw new ConfigException("node", "must be a non-empty name of at most 253 characters");
+        }
+
+        return new ExporterOptions
+        {
+            Listen = ListenAddress.Parse("listen", ConfigReader.String(root, "listen") ?? "0.0.0.0:9004"),
+            Node = node,
+            WebConfigFile = ConfigReader.String(root, "web_config_file"),
+            Capture = CaptureOptions.FromConfiguration(root.GetSection("capture")),
+            Connections = ConnectionsOptions.FromConfiguration(root.GetSection("connections")),
+            Root = root,
+        };
+    }
+}

@@ -1,0 +1,126 @@
+using System.Collections;
+using System.Net.Sockets;
+using FlowExporter.Capture;
+using FlowExporter.Cli;
+using FlowExporter.Configuration;
+using FlowExporter.Http;
+using FlowExporter.Sources;
+using Prometheus;
+using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
+
+namespace FlowExporter.Hosting;
+
+/// <summary>Composition: the command line, the configuration, and either a replay or the served exporter.</summary>
+public static class ExporterProgram
+{
+    public static async Task<int> RunAsync(string[] args, Stream output, TextWriter error, IDictionary environment, CancellationToken cancellationToken = default)
+    {
+        CommandLine command;
+        ExporterOptions options;
+        try
+        {
+            command = CommandLine.Parse(args);
+            switch (command.Kind)
+            {
+                case CommandKind.Help:
+                    await WriteAsync(output, CommandLine.Usage + "\n").ConfigureAwait(false);
+                    return 0;
+                case CommandKind.Version:
+                    await WriteAsync(output, $"flowexporter {BuildInfo.Version} (.NET {Environment.Version})\n").ConfigureAwait(false);
+                    return 0;
+                default:
+                    break;
+            }
+
+            var configuration = ConfigLoader.Load(command.ConfigFile, environment, command.Overrides);
+            options = ExporterOptions.FromConfiguration(configuration, System.Net.Dns.GetHostName());
+        }
+        catch (UsageException ex)
+        {
+            await error.WriteLineAsync($"flowexporter: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (ConfigException ex)
+        {
+            await error.WriteLineAsync($"flowexporter: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        try
+        {
+            if (command.Kind == CommandKind.Replay)
+            {
+                var format = command.OutputFormat == "openmetrics" ? OurFormat.OpenMetrics : OurFormat.PrometheusText;
+                return await ReplayCommand.RunAsync(options, command.ReplayFile!, format, output, error, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using var app = BuildApp(options);
+            await app.RunAsync(cancellationToken).ConfigureAwait(false);
+            return 0;
+        }
+        catch (ConfigException ex)
+        {
+            await error.WriteLineAsync($"flowexporter: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (IOException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || ex.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            await error.WriteLineAsync($"flowexporter: listen: {options.Listen}: address already in use").ConfigureAwait(false);
+            return 2;
+        }
+        catch (SocketException ex)
+        {
+            await error.WriteLineAsync($"flowexporter: listen: {options.Listen}: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+    }
+
+    /// <summary>The served exporter: HTTP endpoints, the exporter's registry and every configured source.</summary>
+    public static WebApplication BuildApp(ExporterOptions options, Action<IServiceCollection>? configureTestServices = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen.Address, options.Listen.Port));
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+            console.UseUtcTimestamp = true;
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(4));
+
+        var registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(registry);
+        BuildInfo.Register(factory);
+        DotNetStats.Register(registry);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(options);
+        services.AddSingleton(registry);
+        services.AddSingleton<IMetricFactory>(factory);
+        services.AddSingleton(new SourceHealth(factory));
+        services.AddSingleton<Readiness>();
+        services.AddSingleton<MetricsExposition>();
+        if (options.Capture.Enabled)
+        {
+            services.AddSingleton(provider => new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>()));
+            services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
+            services.AddSingleton<LiveCapture>();
+            services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
+            services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
+        }
+
+        configureTestServices?.Invoke(services);
+        var app = builder.Build();
+        app.MapExporterEndpoints(options.Node);
+        return app;
+    }
+
+    private static async Task WriteAsync(Stream output, string text)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+        await output.WriteAsync(bytes).ConfigureAwait(false);
+        await output.FlushAsync().ConfigureAwait(false);
+    }
+}
