@@ -10,7 +10,8 @@ namespace FlowExporter.LabTests.Lab;
 /// A private Open vSwitch with the userspace datapath (LAB.md): ovsdb-server (unix socket in a unique temp dir plus
 /// ptcp on a free 127.0.0.1 port, both in the test's own network namespace) and ovs-vswitchd inside a "node" network
 /// namespace of its own (one userspace vswitchd per namespace), a bridge with datapath_type=netdev, and "pods" as
-/// namespaces on veth ports. Every name carries a random suffix so parallel or left-over runs never collide.
+/// namespaces on veth ports. IPv6 is off in the lab's namespaces so that counters move only with the test's traffic.
+/// Every name carries a random suffix so parallel or left-over runs never collide.
 /// Disposal stops the daemons and deletes namespaces and the temp dir, and tolerates partial starts.
 /// </summary>
 public sealed class OvsLab : IAsyncDisposable
@@ -95,6 +96,7 @@ public sealed class OvsLab : IAsyncDisposable
         await RunAsync("ip", ["netns", "add", NodeNamespace], cancellationToken);
         _nodeCreated = true;
         await RunAsync("ip", ["-n", NodeNamespace, "link", "set", "lo", "up"], cancellationToken);
+        await DisableIpv6Async(NodeNamespace, cancellationToken);
         await RunAsync("ovsdb-tool", ["create", Path.Combine(Directory, "conf.db"), LabPrerequisites.OvsSchemaPath], cancellationToken);
         await StartDatabaseAsync(cancellationToken);
         await VsctlAsync(["--no-wait", "init"], cancellationToken: cancellationToken);
@@ -152,6 +154,8 @@ public sealed class OvsLab : IAsyncDisposable
             _pods.Add(pod);
         }
 
+        await DisableIpv6Async(podNamespace, cancellationToken);
+
         await RunAsync("ip", ["-n", NodeNamespace, "link", "add", portName, "type", "veth", "peer", "name", "eth0", "netns", podNamespace], cancellationToken);
         await RunAsync("ip", ["-n", NodeNamespace, "link", "set", portName, "up"], cancellationToken);
         await RunAsync("ip", ["-n", podNamespace, "addr", "add", ipCidr, "dev", "eth0"], cancellationToken);
@@ -185,6 +189,18 @@ public sealed class OvsLab : IAsyncDisposable
         }
 
         return pod;
+    }
+
+    /// <summary>
+    /// IPv6 off in a lab namespace (for interfaces created afterwards too): no router solicitations, MLD or neighbour
+    /// discovery, so counters move only with the test's own traffic.
+    /// </summary>
+    private static async Task DisableIpv6Async(string networkNamespace, CancellationToken cancellationToken)
+    {
+        foreach (var scope in new[] { "all", "default" })
+        {
+            await ExecAsync(networkNamespace, ["sysctl", "-q", "-w", $"net.ipv6.conf.{scope}.disable_ipv6=1"], cancellationToken: cancellationToken);
+        }
     }
 
     /// <summary>Adds <paramref name="count"/> ports of type dummy (needs <c>enableDummy</c>), many per ovs-vsctl call.</summary>
