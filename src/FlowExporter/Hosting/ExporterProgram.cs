@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Net.Sockets;
 using FlowExporter.Capture;
-using FlowExporter.Cli;
+using FlowExporter.Commands;
 using FlowExporter.Configuration;
 using FlowExporter.Http;
 using FlowExporter.Sources;

@@ -1,4 +1,4 @@
-namespace FlowExporter.Cli;
+namespace FlowExporter.Commands;
 
 /// <summary>A command line that cannot be run: unknown flag, missing or bad value. Exit code 2, one line.</summary>
 public sealed class UsageException : Exception

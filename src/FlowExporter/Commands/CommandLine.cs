@@ -1,4 +1,4 @@
-namespace FlowExporter.Cli;
+namespace FlowExporter.Commands;
 
 /// <summary>What the command line asked for.</summary>
 public enum CommandKind
