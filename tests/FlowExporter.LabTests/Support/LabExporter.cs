@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Globalization;
+using FlowExporter.LabTests.Lab;
+using FlowExporter.TestSupport;
+
+namespace FlowExporter.LabTests.Support;
+
+/// <summary>
+/// The real exporter executable running inside a lab network namespace (as the DaemonSet runs it on a node), scraped
+/// with curl from inside the same namespace.
+/// </summary>
+public sealed class LabExporter : IAsyncDisposable
+{
+    private LabExporter(string networkNamespace, int port, BackgroundProcess process)
+    {
+        Namespace = networkNamespace;
+        Port = port;
+        Process = process;
+    }
+
+    public string Namespace { get; }
+
+    public int Port { get; }
+
+    public BackgroundProcess Process { get; }
+
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    public static string Executable => Path.Combine(AppContext.BaseDirectory, "flowexporter");
+
+    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var process = BackgroundProcess.Start(networkNamespace, Executable, ["--listen", $"127.0.0.1:{port}", .. arguments], environment);
+        var exporter = new LabExporter(networkNamespace, port, process);
+        try
+        {
+            await exporter.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            return exporter;
+        }
+        catch
+        {
+            await process.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<string> GetAsync(string path, string? accept = null)
+    {
+        List<string> args = ["curl", "-sS", "--max-time", "10", "-f"];
+        if (accept is not null)
+        {
+            args.AddRange(["-H", $"Accept: {accept}"]);
+        }
+
+        args.Add(BaseUrl + path);
+        var result = await OvsLab.ExecAsync(Namespace, args, TimeSpan.FromSeconds(15));
+        return result.StandardOutput;
+    }
+
+    public async Task<IReadOnlyList<Sample>> ScrapeAsync() => Exposition.Parse(await GetAsync("/metrics"));
+
+    /// <summary>Scrapes until a condition holds on the samples, or fails with the last scrape.</summary>
+    public async Task<IReadOnlyList<Sample>> ScrapeUntilAsync(Func<IReadOnlyList<Sample>, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        IReadOnlyList<Sample> samples = [];
+        while (deadline.Elapsed < timeout)
+        {
+            samples = await ScrapeAsync();
+            if (condition(samples))
+            {
+                return samples;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds:0}s. Last scrape:\n" +
+            string.Join('\n', samples.Where(s => s.Name.StartsWith("network_", StringComparison.Ordinal)).Select(s => $"{s.Name} {string.Join(',', s.Labels.Select(l => $"{l.Key}={l.Value}"))} {s.Value.ToString(CultureInfo.InvariantCulture)}")) +
+            "\nExporter output:\n" + Process.Output);
+    }
+
+    /// <summary>Scrapes until a value has not changed for <paramref name="quiet"/> (traffic over), or fails.</summary>
+    public async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(Func<IReadOnlyList<Sample>, double> value, TimeSpan quiet, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        var unchanged = Stopwatch.StartNew();
+        double? last = null;
+        while (deadline.Elapsed < timeout)
+        {
+            var samples = await ScrapeAsync();
+            var current = value(samples);
+            if (current != last)
+            {
+                last = current;
+                unchanged.Restart();
+            }
+            else if (unchanged.Elapsed >= quiet)
+            {
+                return samples;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the value kept changing for {timeout.TotalSeconds:0}s (last {last})");
+    }
+
+    public async ValueTask DisposeAsync() => await Process.DisposeAsync();
+
+    private async Task WaitReadyAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (Process.HasExited)
+            {
+                throw new InvalidOperationException($"the exporter exited with {Process.ExitCode}:\n{Process.Output}");
+            }
+
+            var result = await OvsLab.ExecAsync(Namespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", BaseUrl + "/readyz"], TimeSpan.FromSeconds(5), check: false);
+            if (result.StandardOutput.Trim() == "200")
+            {
+                return;
+            }
+
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"the exporter was not ready within {timeout.TotalSeconds:0}s:\n{Process.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+    }
+}
