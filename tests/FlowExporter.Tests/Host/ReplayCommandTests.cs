@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Text;
+using FlowExporter.Hosting;
+using FlowExporter.TestSupport;
+
+namespace FlowExporter.Tests.Host;
+
+public sealed class ReplayCommandTests
+{
+    private static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", name);
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        var exit = await ExporterProgram.RunAsync(args, output, error, new Dictionary<string, string>());
+        return (exit, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
+    }
+
+    [Fact]
+    public async Task Replay_prints_the_exposition_equal_to_the_golden_file()
+    {
+        var (exit, output, error) = await RunAsync("replay", Fixture("pcap/http-tcp-ethernet.pcap"), "--node", "golden-node");
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, error);
+        var ours = string.Join('\n', output.Split('\n').Where(l => l.Contains("network_", StringComparison.Ordinal)));
+        var golden = (await File.ReadAllTextAsync(Fixture("golden/http-tcp-ethernet.prom"))).TrimEnd('\n');
+        Assert.Equal(golden, ours);
+    }
+
+    [Fact]
+    public async Task Replay_in_openmetrics_ends_with_one_eof_and_names_counter_families_without_total()
+    {
+        var (exit, output, _) = await RunAsync("replay", Fixture("pcap/vxlan-http.pcap"), "--format", "openmetrics");
+        Assert.Equal(0, exit);
+        Assert.EndsWith("# EOF\n", output, StringComparison.Ordinal);
+        Assert.Equal(1, output.Split('\n').Count(l => l == "# EOF"));
+        Assert.Contains("# TYPE network_connection_bytes counter\n", output, StringComparison.Ordinal);
+        var inner = Exposition.Parse(output).Named("network_connection_bytes_total").ToList();
+        Assert.All(inner, s => Assert.Equal("172.16.11.201", s.Label("initiator_ip")));
+    }
+
+    [Fact]
+    public async Task Pcapng_interfaces_keep_their_recorded_names_as_the_interface_label()
+    {
+        var (exit, output, _) = await RunAsync("replay", Fixture("pcap/pcapng-multi-interface-dns.pcapng"));
+        Assert.Equal(0, exit);
+        var interfaces = Exposition.Parse(output).Named("network_capture_packets_total").Select(s => s.Label("interface")).ToList();
+        Assert.True(interfaces.Count >= 1);
+        Assert.Equal(interfaces.Count, interfaces.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task A_capture_filter_applies_to_files()
+    {
+        var (exit, output, _) = await RunAsync("replay", Fixture("pcap/vxlan-http.pcap"), "--bpf", "udp port 53");
+        Assert.Equal(0, exit);
+        Assert.Empty(Exposition.Parse(output).Named("network_connection_bytes_total"));
+        var (badExit, _, badError) = await RunAsync("replay", Fixture("pcap/vxlan-http.pcap"), "--bpf", "not a filter ((");
+        Assert.Equal(2, badExit);
+        Assert.StartsWith("flowexporter: config: capture.bpf: 'not a filter ((' does not compile", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_and_non_capture_files_exit_2_with_one_line()
+    {
+        var (exit, output, error) = await RunAsync("replay", "/nonexistent/file.pcap");
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal("flowexporter: replay: /nonexistent/file.pcap: no such file\n", error.ReplaceLineEndings("\n"));
+
+        var notCapture = Fixture("golden/http-tcp-ethernet.prom");
+        (exit, _, error) = await RunAsync("replay", notCapture);
+        Assert.Equal(2, exit);
+        Assert.StartsWith($"flowexporter: replay: {notCapture}: not a capture file: unknown magic number", error, StringComparison.Ordinal);
+        Assert.Single(error.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Bad_flags_and_values_exit_2_with_one_line()
+    {
+        var (exit, _, error) = await RunAsync("--bogus");
+        Assert.Equal(2, exit);
+        Assert.Equal("flowexporter: unknown flag --bogus (see --help)\n", error.ReplaceLineEndings("\n"));
+        (exit, _, error) = await RunAsync("replay", Fixture("pcap/vxlan-http.pcap"), "--connection-timeout", "-3");
+        Assert.Equal(2, exit);
+        Assert.Equal("flowexporter: config: connections.timeout: '-3' is not a duration (examples: 500ms, 30s, 5m, 1h)\n", error.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task Every_shared_capture_replays_to_an_exposition_promtool_accepts()
+    {
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "fixtures", "pcap")))
+        {
+            var (exit, output, _) = await RunAsync("replay", file);
+            Assert.Equal(0, exit);
+            var (promtoolExit, findings) = await PromtoolCheckAsync(output);
+            Assert.True(promtoolExit == 0 && findings.Length == 0, $"{Path.GetFileName(file)}: promtool: {findings}");
+        }
+    }
+
+    internal static async Task<(int Exit, string Findings)> PromtoolCheckAsync(string exposition)
+    {
+        var start = new ProcessStartInfo("promtool", "check metrics")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new InvalidOperationException("promtool is not installed (Debian package prometheus): the exposition check needs it", ex);
+        }
+
+        using (process)
+        {
+            await process.StandardInput.WriteAsync(exposition);
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            return (process.ExitCode, (await stdout + await stderr).Trim());
+        }
+    }
+}
