@@ -12,9 +12,7 @@ internal sealed class SlotTable<TKey, TValue>
     private const int Free = -2;
     private readonly int _capacity;
     private int[] _buckets;
-    private int[] _next;
-    private TKey[] _keys;
-    private TValue[] _values;
+    private Entry[] _entries;
     private int _highWater;
     private int _freeList = -1;
 
@@ -24,9 +22,7 @@ internal sealed class SlotTable<TKey, TValue>
         _capacity = capacity;
         var size = Math.Min(capacity, Math.Max(16, initialSize));
         _buckets = new int[BucketCountFor(size)];
-        _next = new int[size];
-        _keys = new TKey[size];
-        _values = new TValue[size];
+        _entries = new Entry[size];
     }
 
     public int Count { get; private set; }
@@ -38,24 +34,26 @@ internal sealed class SlotTable<TKey, TValue>
 
     public bool IsFull => Count >= _capacity;
 
-    public bool IsUsed(int slot) => _next[slot] >= -1;
+    public bool IsUsed(int slot) => _entries[slot].Next >= -1;
 
-    public ref readonly TKey KeyAt(int slot) => ref _keys[slot];
+    public ref readonly TKey KeyAt(int slot) => ref _entries[slot].Key;
 
-    public ref TValue ValueAt(int slot) => ref _values[slot];
+    public ref TValue ValueAt(int slot) => ref _entries[slot].Value;
 
     /// <summary>The slot holding the key, or -1.</summary>
     public int Find(in TKey key)
     {
+        var entries = _entries;
         var slot = _buckets[Bucket(key)] - 1;
-        while (slot >= 0)
+        while ((uint)slot < (uint)entries.Length)
         {
-            if (_keys[slot].Equals(key))
+            ref var entry = ref entries[slot];
+            if (entry.Key.Equals(key))
             {
                 return slot;
             }
 
-            slot = _next[slot];
+            slot = entry.Next;
         }
 
         return -1;
@@ -73,11 +71,11 @@ internal sealed class SlotTable<TKey, TValue>
         if (_freeList >= 0)
         {
             slot = _freeList;
-            _freeList = -(_next[slot] + 3);
+            _freeList = -(_entries[slot].Next + 3);
         }
         else
         {
-            if (_highWater == _keys.Length)
+            if (_highWater == _entries.Length)
             {
                 Grow();
             }
@@ -86,9 +84,10 @@ internal sealed class SlotTable<TKey, TValue>
         }
 
         var bucket = Bucket(key);
-        _keys[slot] = key;
-        _values[slot] = default;
-        _next[slot] = _buckets[bucket] - 1;
+        ref var entry = ref _entries[slot];
+        entry.Key = key;
+        entry.Value = default;
+        entry.Next = _buckets[bucket] - 1;
         _buckets[bucket] = slot + 1;
         Count++;
         return slot;
@@ -96,13 +95,13 @@ internal sealed class SlotTable<TKey, TValue>
 
     public void Remove(int slot)
     {
-        var bucket = Bucket(_keys[slot]);
+        var bucket = Bucket(_entries[slot].Key);
         var current = _buckets[bucket] - 1;
         var previous = -1;
         while (current >= 0 && current != slot)
         {
             previous = current;
-            current = _next[current];
+            current = _entries[current].Next;
         }
 
         if (current < 0)
@@ -110,27 +109,28 @@ internal sealed class SlotTable<TKey, TValue>
             return;
         }
 
+        ref var entry = ref _entries[slot];
         if (previous < 0)
         {
-            _buckets[bucket] = _next[slot] + 1;
+            _buckets[bucket] = entry.Next + 1;
         }
         else
         {
-            _next[previous] = _next[slot];
+            _entries[previous].Next = entry.Next;
         }
 
-        _keys[slot] = default;
-        _values[slot] = default;
+        entry.Key = default;
+        entry.Value = default;
 
         // Free slots keep the free-list link encoded at or below Free, so IsUsed stays a single comparison.
-        _next[slot] = _freeList >= 0 ? -(_freeList + 3) : Free;
+        entry.Next = _freeList >= 0 ? -(_freeList + 3) : Free;
         _freeList = slot;
         Count--;
     }
 
     /// <summary>Approximate bytes held by the arrays (for the memory figures of the benchmark).</summary>
-    public long ApproximateBytes(int keySize, int valueSize) =>
-        (_buckets.Length * 4L) + (_next.Length * (4L + keySize + valueSize));
+    public long ApproximateBytes() =>
+        (_buckets.Length * 4L) + ((long)_entries.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<Entry>());
 
     private int Bucket(in TKey key) => (int)((uint)Mix(key.GetHashCode()) & (uint)(_buckets.Length - 1));
 
@@ -147,22 +147,28 @@ internal sealed class SlotTable<TKey, TValue>
 
     private void Grow()
     {
-        var size = (int)Math.Min((long)_keys.Length * 2, _capacity);
-        Array.Resize(ref _keys, size);
-        Array.Resize(ref _values, size);
-        Array.Resize(ref _next, size);
+        var size = (int)Math.Min((long)_entries.Length * 2, _capacity);
+        Array.Resize(ref _entries, size);
         _buckets = new int[BucketCountFor(size)];
         for (var slot = 0; slot < _highWater; slot++)
         {
-            if (_next[slot] <= Free)
+            ref var entry = ref _entries[slot];
+            if (entry.Next <= Free)
             {
                 continue;
             }
 
-            var bucket = Bucket(_keys[slot]);
-            _next[slot] = _buckets[bucket] - 1;
+            var bucket = Bucket(entry.Key);
+            entry.Next = _buckets[bucket] - 1;
             _buckets[bucket] = slot + 1;
         }
+    }
+
+    private struct Entry
+    {
+        public TKey Key;
+        public int Next;
+        public TValue Value;
     }
 
     private static int BucketCountFor(int size)

@@ -10,6 +10,18 @@ namespace FlowExporter.Correlator.Connections;
 /// </summary>
 public readonly record struct ConnectionKey(ushort Interface, byte Protocol, IpAddress AddressA, ushort PortA, IpAddress AddressB, ushort PortB)
 {
+    public bool Equals(ConnectionKey other) =>
+        AddressA.Equals(other.AddressA) && AddressB.Equals(other.AddressB)
+        && PortA == other.PortA && PortB == other.PortB && Protocol == other.Protocol && Interface == other.Interface;
+
+    public override int GetHashCode()
+    {
+        var h = (AddressA.Low * 0x9E3779B97F4A7C15UL) ^ AddressA.High;
+        h = ((h ^ AddressB.Low) * 0xBF58476D1CE4E5B9UL) ^ AddressB.High;
+        h = (h ^ ((ulong)PortA << 32) ^ ((ulong)PortB << 16) ^ ((ulong)Protocol << 8) ^ Interface) * 0x94D049BB133111EBUL;
+        return (int)(h ^ (h >> 31));
+    }
+
     /// <summary>Builds the canonical key for a packet; <paramref name="sourceIsA"/> says which side sent it.</summary>
     public static ConnectionKey From(ushort captureInterface, in DecodedPacket packet, ushort sourcePort, ushort destinationPort, out bool sourceIsA)
     {

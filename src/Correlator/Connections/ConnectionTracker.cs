@@ -121,7 +121,7 @@ public sealed class ConnectionTracker
 
     /// <summary>Approximate memory held by the table's arrays.</summary>
     public long ApproximateBytes() =>
-        _table.ApproximateBytes(System.Runtime.CompilerServices.Unsafe.SizeOf<ConnectionKey>(), System.Runtime.CompilerServices.Unsafe.SizeOf<Connection>());
+        _table.ApproximateBytes();
 
     private int Open(in ConnectionKey key, in DecodedPacket packet, bool sourceIsA, TcpFlags flags)
     {

@@ -25,6 +25,20 @@ public readonly record struct IpAddress : IUtf8SpanFormattable, ISpanFormattable
 
     public bool IsV6 => _high != 0 || (_low >> 32) != 0xFFFF;
 
+    /// <summary>The first 64 bits in network order (0 for IPv4).</summary>
+    internal ulong High => _high;
+
+    /// <summary>The last 64 bits in network order.</summary>
+    internal ulong Low => _low;
+
+    public bool Equals(IpAddress other) => _low == other._low && _high == other._high;
+
+    public override int GetHashCode()
+    {
+        var h = (_high * 0x9E3779B97F4A7C15UL) ^ _low;
+        return (int)(h ^ (h >> 32));
+    }
+
     public bool IsV4 => !IsV6;
 
     /// <summary>An IPv4 address from its 4 bytes in network order.</summary>

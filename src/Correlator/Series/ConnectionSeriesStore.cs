@@ -113,7 +113,7 @@ public sealed class ConnectionSeriesStore
     }
 
     public long ApproximateBytes() =>
-        _table.ApproximateBytes(System.Runtime.CompilerServices.Unsafe.SizeOf<SeriesKey>(), System.Runtime.CompilerServices.Unsafe.SizeOf<State>());
+        _table.ApproximateBytes();
 
     private struct State
     {
