@@ -137,7 +137,12 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
                     throw new OvsdbSessionException("monitor_error", $"monitor refused: {Shorten(error.GetRawText())}");
                 }
 
-                database.ApplyTableUpdates(root.GetProperty("result"));
+                if (!root.TryGetProperty("result", out var result))
+                {
+                    throw new OvsdbSessionException("protocol_error", "the monitor reply has no result");
+                }
+
+                database.ApplyTableUpdates(result);
                 Publish(database, started);
             }
 
@@ -210,6 +215,11 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
             return; // a reply (to our echo): its arrival is all that matters
         }
 
+        if (method.ValueKind != JsonValueKind.String)
+        {
+            throw new OvsdbSessionException("protocol_error", "a JSON-RPC method is not a string");
+        }
+
         if (method.ValueEquals("update"))
         {
             if (!message.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Array || parameters.GetArrayLength() != 2)
@@ -259,7 +269,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
 
             using (message)
             {
-                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("method", out var method) && method.ValueEquals("echo"))
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("method", out var method) &&
+                    method.ValueKind == JsonValueKind.String && method.ValueEquals("echo"))
                 {
                     await HandleAsync(stream, root, new OvsDatabase(), cancellationToken).ConfigureAwait(false);
                 }
