@@ -78,7 +78,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
                     JsonException => "malformed_json",
                     _ => "error",
                 };
-                _health.Failed(IOvsSource.SourceName, reason, Stopwatch.GetElapsedTime(started));
+                // A session that ran for hours did not "take" that long: report the attempt's time only when it never got going.
+                _health.Failed(IOvsSource.SourceName, reason, established ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started));
                 _log.Warn(reason, $"ovs: OVSDB session with {_options.Db} ended ({reason}): {ex.Message}; reconnecting");
             }
 
