@@ -33,7 +33,9 @@ public sealed class OvsDatabase
     /// column, so a row is replaced whole; no "new" means the row was deleted. Unknown tables are ignored. The update is
     /// validated before anything changes, so a malformed one leaves the model as it was.
     /// </summary>
-    public void ApplyTableUpdates(JsonElement tableUpdates)
+    public void ApplyTableUpdates(JsonElement tableUpdates) => Guarded(() => ApplyTableUpdatesCore(tableUpdates));
+
+    private void ApplyTableUpdatesCore(JsonElement tableUpdates)
     {
         if (tableUpdates.ValueKind != JsonValueKind.Object)
         {
@@ -83,7 +85,9 @@ public sealed class OvsDatabase
     /// Replaces one table from ovs-vsctl's <c>--format=json list TABLE</c> output (<c>{"headings": [...], "data": [...]}</c>),
     /// whose headings must include <c>_uuid</c>.
     /// </summary>
-    public void LoadVsctlTable(string table, JsonElement listing)
+    public void LoadVsctlTable(string table, JsonElement listing) => Guarded(() => LoadVsctlTableCore(table, listing));
+
+    private void LoadVsctlTableCore(string table, JsonElement listing)
     {
         if (listing.ValueKind != JsonValueKind.Object ||
             !listing.TryGetProperty("headings", out var headingsElement) || headingsElement.ValueKind != JsonValueKind.Array ||
@@ -143,6 +147,19 @@ public sealed class OvsDatabase
             return byBridge != 0 ? byBridge : string.CompareOrdinal(a.Interface.Name, b.Interface.Name);
         });
         return new OvsSnapshot(samples);
+    }
+
+    /// <summary>JSON strings are decoded lazily: invalid UTF-8 inside one surfaces here and is bad input like any other.</summary>
+    private static void Guarded(Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OvsdbFormatException("OVSDB data is not valid: " + ex.Message, ex);
+        }
     }
 
     private static void Apply<TRow>(Dictionary<string, TRow> table, List<(string Uuid, TRow? Row)> changes)

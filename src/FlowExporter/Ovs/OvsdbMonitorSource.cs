@@ -78,7 +78,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
                     JsonException => "malformed_json",
                     _ => "error",
                 };
-                _health.Failed(IOvsSource.SourceName, reason, Stopwatch.GetElapsedTime(started));
+                // A session that ran for hours did not "take" that long: report the attempt's time only when it never got going.
+                _health.Failed(IOvsSource.SourceName, reason, established ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started));
                 _log.Warn(reason, $"ovs: OVSDB session with {_options.Db} ended ({reason}): {ex.Message}; reconnecting");
             }
 
@@ -137,7 +138,12 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
                     throw new OvsdbSessionException("monitor_error", $"monitor refused: {Shorten(error.GetRawText())}");
                 }
 
-                database.ApplyTableUpdates(root.GetProperty("result"));
+                if (!root.TryGetProperty("result", out var result))
+                {
+                    throw new OvsdbSessionException("protocol_error", "the monitor reply has no result");
+                }
+
+                database.ApplyTableUpdates(result);
                 Publish(database, started);
             }
 
@@ -210,6 +216,11 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
             return; // a reply (to our echo): its arrival is all that matters
         }
 
+        if (method.ValueKind != JsonValueKind.String)
+        {
+            throw new OvsdbSessionException("protocol_error", "a JSON-RPC method is not a string");
+        }
+
         if (method.ValueEquals("update"))
         {
             if (!message.TryGetProperty("params", out var parameters) || parameters.ValueKind != JsonValueKind.Array || parameters.GetArrayLength() != 2)
@@ -259,7 +270,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
 
             using (message)
             {
-                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("method", out var method) && method.ValueEquals("echo"))
+                if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("method", out var method) &&
+                    method.ValueKind == JsonValueKind.String && method.ValueEquals("echo"))
                 {
                     await HandleAsync(stream, root, new OvsDatabase(), cancellationToken).ConfigureAwait(false);
                 }

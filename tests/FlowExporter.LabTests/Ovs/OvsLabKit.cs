@@ -33,6 +33,14 @@ internal sealed partial class OvsLabKit : IAsyncDisposable
 
     public bool IsUp => Health.IsUp(IOvsSource.SourceName);
 
+    /// <summary>The health registry as text (flowexporter_source_up, errors by reason, ...).</summary>
+    public async Task<string> HealthTextAsync()
+    {
+        using var stream = new MemoryStream();
+        await _registry.CollectAndExportAsTextAsync(stream);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
     public static OvsOptions OptionsFor(string mode, string db) =>
         OvsOptions.Defaults(mode == "ovsdb" ? OvsMode.Ovsdb : OvsMode.Vsctl, db) with
         {
