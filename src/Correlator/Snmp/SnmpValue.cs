@@ -46,6 +46,12 @@ public readonly record struct SnmpValue(SnmpType Type, ulong Number, byte[]? Byt
         return System.Text.Unicode.Utf8.IsValid(span) ? Encoding.UTF8.GetString(span) : Encoding.Latin1.GetString(span);
     }
 
+    public bool Equals(SnmpValue other) =>
+        Type == other.Type && Number == other.Number && Equals(ObjectId, other.ObjectId)
+        && (Bytes ?? []).AsSpan().SequenceEqual(other.Bytes ?? []);
+
+    public override int GetHashCode() => HashCode.Combine(Type, Number, ObjectId, Bytes?.Length ?? 0);
+
     public override string ToString() => Type switch
     {
         SnmpType.Integer => AsInt64.ToString(CultureInfo.InvariantCulture),
