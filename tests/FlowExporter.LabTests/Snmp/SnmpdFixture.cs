@@ -52,6 +52,8 @@ internal sealed class SnmpdFixture : IAsyncDisposable
             config.Add($"rouser {user} authpriv");
         }
 
+        config.Add("createUser authonly SHA \"authonly-pass\"");
+        config.Add("rouser authonly auth");
         await File.WriteAllLinesAsync(Path.Combine(directory, "snmpd.conf"), config);
         fixture._process = Cli.Wrap(snmpd)
             .WithArguments(["-f", "-Lo", "-C", "-c", Path.Combine(directory, "snmpd.conf"), "-p", Path.Combine(directory, "snmpd.pid"), $"udp:127.0.0.1:{fixture.Port}"])
