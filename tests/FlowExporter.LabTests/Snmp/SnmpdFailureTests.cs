@@ -120,6 +120,20 @@ public sealed class SnmpdFailureTests
         Assert.Contains("network_switch_port_receive_bytes_total{switch=\"sw\",if_index=\"1\",if_name=\"lo\"", text);
     }
 
+    [Fact]
+    public async Task A_v3_authPriv_target_polls_through_the_source_and_keeps_its_engine_between_polls()
+    {
+        await using var agent = await SnmpdFixture.StartAsync();
+        var target = V3(agent.Port, "shaaes", SecurityLevel.AuthPriv, "shaaes-auth-pass", "shaaes-priv-pass");
+        using var source = new SnmpSource(new SnmpOptions([target], [], 1), TimeProvider.System, NullLogger<SnmpSource>.Instance);
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        var first = source.Targets[0].Snapshot!.Ports.Single(p => p.Name == "lo").ReceiveBytes;
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        var second = source.Targets[0].Snapshot!.Ports.Single(p => p.Name == "lo").ReceiveBytes;
+        Assert.True(second >= first);
+        Assert.Contains("network_switch_up{switch=\"sw\"} 1\n", Scrape(source));
+    }
+
     private static async Task AssertFailsAsync(SnmpTargetOptions target, string reason)
     {
         using var source = new SnmpSource(new SnmpOptions([target], [], 1), TimeProvider.System, NullLogger<SnmpSource>.Instance);

@@ -18,6 +18,8 @@ internal sealed class SnmpdFixture : IAsyncDisposable
         ("sha256aes", "SHA-256", "sha256aes-auth-pass", "AES", "sha256aes-priv-pass"),
         ("md5des", "MD5", "md5des-auth-pass", "DES", "md5des-priv-pass"),
         ("sha512des", "SHA-512", "sha512des-auth-pass", "DES", "sha512des-priv-pass"),
+        ("sha224aes", "SHA-224", "sha224aes-auth-pass", "AES", "sha224aes-priv-pass"),
+        ("sha384aes", "SHA-384", "sha384aes-auth-pass", "AES", "sha384aes-priv-pass"),
     ];
 
     private readonly CancellationTokenSource _kill = new();

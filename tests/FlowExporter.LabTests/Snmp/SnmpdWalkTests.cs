@@ -24,6 +24,8 @@ public sealed class SnmpdWalkTests
     [InlineData("sha256aes", AuthProtocol.Sha256, PrivProtocol.Aes128)]
     [InlineData("md5des", AuthProtocol.Md5, PrivProtocol.Des)]
     [InlineData("sha512des", AuthProtocol.Sha512, PrivProtocol.Des)]
+    [InlineData("sha224aes", AuthProtocol.Sha224, PrivProtocol.Aes128)]
+    [InlineData("sha384aes", AuthProtocol.Sha384, PrivProtocol.Aes128)]
     public async Task V3_authPriv_walks_equal_snmpbulkwalk(string userName, AuthProtocol auth, PrivProtocol priv)
     {
         await using var agent = await SnmpdFixture.StartAsync();
