@@ -134,6 +134,29 @@ public sealed class SnmpdFailureTests
         Assert.Contains("network_switch_up{switch=\"sw\"} 1\n", Scrape(source));
     }
 
+    [Fact]
+    public async Task The_exposition_after_good_and_failed_polls_passes_promtool()
+    {
+        await using var agent = await SnmpdFixture.StartAsync();
+        var good = V2c(agent.Port, agent.Community) with { Name = "good" };
+        var bad = V2c(agent.Port, "wrong") with { Name = "bad" };
+        var map = new Correlator.Snmp.IfMib.PortMapEntry("good", "lo", 0, "node-1", "lo");
+        using var source = new SnmpSource(new SnmpOptions([good, bad], [map], 2), TimeProvider.System, NullLogger<SnmpSource>.Instance);
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        Assert.False(await source.PollOnceAsync(source.Targets[1], CancellationToken.None));
+        var file = Path.Combine(agent.Directory, "metrics.txt");
+        await File.WriteAllTextAsync(file, Scrape(source));
+        var promtool = BoundedProcess.Require("promtool");
+        var (exit, stdout, stderr) = await BoundedProcess.RunAsync("sh", ["-c", $"{promtool} check metrics < {file}"], TimeSpan.FromSeconds(30));
+        // SPEC.md names the speed series in bits per second; promtool's lint prefers bytes. That lint line is the only
+        // one allowed (a parse error or any other lint fails the test).
+        var problems = (stdout + stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line != "network_switch_port_speed_bits_per_second use base unit \"bytes\" instead of \"bits\"")
+            .ToArray();
+        Assert.True(problems.Length == 0, $"promtool check metrics (exit {exit}): {string.Join('\n', problems)}");
+        Assert.Contains("node=\"node-1\",node_interface=\"lo\"", await File.ReadAllTextAsync(file));
+    }
+
     private static async Task AssertFailsAsync(SnmpTargetOptions target, string reason)
     {
         using var source = new SnmpSource(new SnmpOptions([target], [], 1), TimeProvider.System, NullLogger<SnmpSource>.Instance);
