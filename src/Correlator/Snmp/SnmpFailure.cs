@@ -5,6 +5,8 @@ public enum SnmpFailure
 {
     Timeout,
     PortUnreachable,
+    NetworkError,
+    UnresolvableAddress,
     MalformedResponse,
     ErrorStatus,
     OidNotIncreasing,
@@ -25,6 +27,8 @@ public static class SnmpFailureNames
     {
         SnmpFailure.Timeout => "timeout",
         SnmpFailure.PortUnreachable => "port_unreachable",
+        SnmpFailure.NetworkError => "network_error",
+        SnmpFailure.UnresolvableAddress => "unresolvable_address",
         SnmpFailure.MalformedResponse => "malformed_response",
         SnmpFailure.ErrorStatus => "error_status",
         SnmpFailure.OidNotIncreasing => "oid_not_increasing",

@@ -56,7 +56,11 @@ public sealed class UdpSnmpTransport : ISnmpTransport, IDisposable
             {
                 // This attempt timed out: send again.
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+            catch (SocketException ex) when (ex.SocketErrorCode is not (SocketError.ConnectionRefused or SocketError.ConnectionReset))
+            {
+                throw new SnmpRequestException(SnmpFailure.NetworkError, $"{_host}:{_port}: {ex.SocketErrorCode}");
+            }
+            catch (SocketException)
             {
                 // ICMP port unreachable from an earlier send: nobody listens there (yet). Wait out the attempt's time.
                 refused = true;
@@ -82,14 +86,32 @@ public sealed class UdpSnmpTransport : ISnmpTransport, IDisposable
             return _socket;
         }
 
-        var address = IPAddress.TryParse(_host, out var parsed)
-            ? parsed
-            : (await Dns.GetHostAddressesAsync(_host, cancellationToken).ConfigureAwait(false)).FirstOrDefault()
-              ?? throw new SnmpRequestException(SnmpFailure.Timeout, $"{_host} does not resolve");
+        IPAddress? address;
+        try
+        {
+            address = IPAddress.TryParse(_host, out var parsed)
+                ? parsed
+                : (await Dns.GetHostAddressesAsync(_host, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+        }
+        catch (SocketException ex)
+        {
+            throw new SnmpRequestException(SnmpFailure.UnresolvableAddress, $"{_host} does not resolve: {ex.SocketErrorCode}");
+        }
+
+        if (address is null)
+        {
+            throw new SnmpRequestException(SnmpFailure.UnresolvableAddress, $"{_host} does not resolve");
+        }
+
         var socket = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
             await socket.ConnectAsync(new IPEndPoint(address, _port), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            socket.Dispose();
+            throw new SnmpRequestException(SnmpFailure.NetworkError, $"{_host}:{_port}: {ex.SocketErrorCode}");
         }
         catch
         {
