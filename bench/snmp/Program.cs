@@ -8,11 +8,19 @@ using FlowExporter.Snmp;
 
 // Usage:
 //   FlowExporter.Bench poll-vs-walk HOST PORT COMMUNITY RUNS
+//   FlowExporter.Bench poll-vs-walk-v3 HOST PORT USER AUTHPASS PRIVPASS RUNS   (authPriv, SHA / AES-128)
 //   FlowExporter.Bench scale HOST PORTS(comma-separated) COMMUNITY CONCURRENCY ROUNDS
 var culture = CultureInfo.InvariantCulture;
 return args.FirstOrDefault() switch
 {
-    "poll-vs-walk" => await PollVersusWalk(args[1], int.Parse(args[2], culture), args[3], int.Parse(args[4], culture)),
+    "poll-vs-walk" => await PollVersusWalk(
+        args[1], int.Parse(args[2], culture), int.Parse(args[4], culture), "v2c",
+        (transport, id) => new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(args[3]), id),
+        ["-v2c", "-c", args[3]]),
+    "poll-vs-walk-v3" => await PollVersusWalk(
+        args[1], int.Parse(args[2], culture), int.Parse(args[6], culture), "v3 authPriv SHA/AES",
+        (transport, id) => new UsmClient(transport, new UsmUser(args[3], SecurityLevel.AuthPriv, AuthProtocol.Sha1, args[4], PrivProtocol.Aes128, args[5]), string.Empty, TimeProvider.System, id, (ulong)id),
+        ["-v3", "-l", "authPriv", "-u", args[3], "-a", "SHA", "-A", args[4], "-x", "AES", "-X", args[5]]),
     "scale" => await Scale(args[1], args[2].Split(',').Select(p => int.Parse(p, culture)).ToArray(), args[3], int.Parse(args[4], culture), int.Parse(args[5], culture)),
     _ => Usage(),
 };
@@ -23,7 +31,7 @@ static int Usage()
     return 2;
 }
 
-static async Task<int> PollVersusWalk(string host, int port, string community, int runs)
+static async Task<int> PollVersusWalk(string host, int port, int runs, string mode, Func<ISnmpTransport, int, SnmpClient> clientFor, string[] authArguments)
 {
     var ifTable = Oid.Parse("1.3.6.1.2.1.2.2");
     var ifXTable = Oid.Parse("1.3.6.1.2.1.31.1.1");
@@ -37,7 +45,7 @@ static async Task<int> PollVersusWalk(string host, int port, string community, i
         using (var transport = new UdpSnmpTransport(host, port, TimeSpan.FromSeconds(2), 1, TimeProvider.System))
         {
             var watch = Stopwatch.StartNew();
-            var snapshot = await new IfMibPoller("bench", new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(community), run + 1), 25, 10, _ => true)
+            var snapshot = await new IfMibPoller("bench", clientFor(transport, run + 1), 25, 10, _ => true)
                 .PollAsync(CancellationToken.None);
             ourPoll.Add(watch.Elapsed.TotalMilliseconds);
             rows = snapshot.Ports.Count;
@@ -46,7 +54,7 @@ static async Task<int> PollVersusWalk(string host, int port, string community, i
         // Our walk of the same two whole tables snmpbulkwalk fetches (every column), one after the other.
         using (var transport = new UdpSnmpTransport(host, port, TimeSpan.FromSeconds(2), 1, TimeProvider.System))
         {
-            var client = new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(community), run + 1000);
+            var client = clientFor(transport, run + 1000);
             var watch = Stopwatch.StartNew();
             await SnmpWalker.WalkAsync(client, [ifTable], 25, 100_000, CancellationToken.None);
             await SnmpWalker.WalkAsync(client, [ifXTable], 25, 100_000, CancellationToken.None);
@@ -59,7 +67,7 @@ static async Task<int> PollVersusWalk(string host, int port, string community, i
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
             var result = await Cli.Wrap("snmpbulkwalk")
-                .WithArguments(["-v2c", "-c", community, "-On", "-Oe", "-Cr25", $"{host}:{port}", table.ToString()])
+                .WithArguments([.. authArguments, "-On", "-Oe", "-Cr25", $"{host}:{port}", table.ToString()])
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(timeout.Token);
             if (result.ExitCode != 0)
@@ -72,7 +80,7 @@ static async Task<int> PollVersusWalk(string host, int port, string community, i
         netSnmp.Add(started.Elapsed.TotalMilliseconds);
     }
 
-    Console.WriteLine($"agent {host}:{port}, {rows} interfaces, {runs} runs, max-repetitions 25 (median / min ms)");
+    Console.WriteLine($"{mode}: agent {host}:{port}, {rows} interfaces, {runs} runs, max-repetitions 25, fresh client per run (median / min ms)");
     Console.WriteLine($"  our IF-MIB poll (selected columns of both tables, labels included): {Median(ourPoll),8:0.00} / {ourPoll.Min(),8:0.00}");
     Console.WriteLine($"  our walk of ifTable + ifXTable (all columns):                      {Median(ourWalk),8:0.00} / {ourWalk.Min(),8:0.00}");
     Console.WriteLine($"  snmpbulkwalk ifTable + snmpbulkwalk ifXTable (two commands):       {Median(netSnmp),8:0.00} / {netSnmp.Min(),8:0.00}");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SNMP benchmark: (1) our full IF-MIB poll vs snmpbulkwalk of ifTable and ifXTable against the same local snmpd;
 # (2) how many targets one process polls on a 15 s interval, one snmpsimd endpoint (simulated switch) per target.
-# Needs root-free loopback only; snmpd, snmp (snmpbulkwalk) and snmpsim installed. Usage: bench/snmp/run.sh [RUNS] [TARGETS]
+# Loopback only; snmpd, snmp (snmpbulkwalk) and snmpsim installed. Usage: bench/snmp/run.sh [RUNS] [TARGETS]
 set -euo pipefail
 RUNS=${1:-20}
 TARGETS=${2:-200}
@@ -29,6 +29,8 @@ COMMUNITY="bench-$RANDOM$RANDOM"
 PORT=$(free_port)
 cat > "$LAB/snmpd.conf" <<CONF
 rocommunity $COMMUNITY 127.0.0.1
+createUser benchuser SHA "bench-auth-pass" AES "bench-priv-pass"
+rouser benchuser authpriv
 CONF
 SNMP_PERSISTENT_DIR="$LAB" snmpd -f -Lo -C -c "$LAB/snmpd.conf" -p "$LAB/snmpd.pid" "udp:127.0.0.1:$PORT" >"$LAB/snmpd.log" 2>&1 &
 SNMPD_PID=$!
@@ -39,6 +41,7 @@ done
 
 echo "== 1. full IF-MIB poll vs snmpbulkwalk (snmpd on 127.0.0.1:$PORT) =="
 "$BENCH" poll-vs-walk 127.0.0.1 "$PORT" "$COMMUNITY" "$RUNS"
+"$BENCH" poll-vs-walk-v3 127.0.0.1 "$PORT" benchuser bench-auth-pass bench-priv-pass "$RUNS"
 kill "$SNMPD_PID"; wait "$SNMPD_PID" 2>/dev/null || true; SNMPD_PID=""
 
 echo "== 2. targets per 15 s interval, one snmpsimd endpoint per target =="
