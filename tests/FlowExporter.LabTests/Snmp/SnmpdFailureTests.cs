@@ -21,7 +21,7 @@ public sealed class SnmpdFailureTests
         Host = "127.0.0.1",
         Port = port,
         Community = new SnmpSecret(community),
-        Timeout = TimeSpan.FromMilliseconds(400),
+        Timeout = TimeSpan.FromMilliseconds(1500),
         Retries = 1,
         Interval = TimeSpan.FromSeconds(10),
     };
@@ -38,7 +38,7 @@ public sealed class SnmpdFailureTests
         AuthPassphrase = new SnmpSecret(authPass),
         PrivProtocol = level == SecurityLevel.AuthPriv ? PrivProtocol.Aes128 : PrivProtocol.None,
         PrivPassphrase = level == SecurityLevel.AuthPriv ? new SnmpSecret(privPass) : null,
-        Timeout = TimeSpan.FromMilliseconds(400),
+        Timeout = TimeSpan.FromMilliseconds(1500),
         Retries = 1,
         Interval = TimeSpan.FromSeconds(10),
     };
