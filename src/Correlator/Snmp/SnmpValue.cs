@@ -66,6 +66,3 @@ public readonly record struct SnmpValue(SnmpType Type, ulong Number, byte[]? Byt
         _ => Number.ToString(CultureInfo.InvariantCulture),
     };
 }
-
-/// <summary>An OID and its value, as carried in a PDU's variable-bindings list.</summary>
-public readonly record struct VarBind(Oid Oid, SnmpValue Value);

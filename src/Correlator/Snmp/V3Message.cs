@@ -142,13 +142,3 @@ public sealed class V3Message
 
     public override string ToString() => $"SNMPv3 id={MessageId} flags={Flags} {Security}";
 }
-
-/// <summary>msgFlags bits.</summary>
-[Flags]
-public enum V3Flags : byte
-{
-    None = 0,
-    Auth = 1,
-    Priv = 2,
-    Reportable = 4,
-}

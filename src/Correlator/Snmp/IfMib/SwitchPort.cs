@@ -36,6 +36,3 @@ public sealed record SwitchPort(uint IfIndex, string Name, string Alias, string 
 
     public ulong? SpeedBitsPerSecond { get; init; }
 }
-
-/// <summary>What one poll of one switch found. <see cref="Uses32BitCounters"/> is true when the agent lacks ifXTable counters.</summary>
-public sealed record SwitchSnapshot(string Switch, IReadOnlyList<SwitchPort> Ports, bool Uses32BitCounters);
