@@ -33,6 +33,7 @@ public sealed class CommunityClient : SnmpClient
                 catch (SnmpDecodeException)
                 {
                     malformed = true;
+                    CountMalformed();
                     return false;
                 }
             }, cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ namespace FlowExporter.Correlator.Snmp;
 public abstract class SnmpClient
 {
     private int _nextRequestId;
+    private long _malformed;
 
     protected SnmpClient(ISnmpTransport transport, int firstRequestId)
     {
@@ -12,6 +13,9 @@ public abstract class SnmpClient
     }
 
     protected ISnmpTransport Transport { get; }
+
+    /// <summary>Datagrams received from the agent that could not be decoded (ignored while waiting for the real answer).</summary>
+    public long MalformedDatagrams => Interlocked.Read(ref _malformed);
 
     public Task<Pdu> GetAsync(IEnumerable<Oid> oids, CancellationToken cancellationToken) =>
         SendAsync(Pdu.Get(NextRequestId(), oids), cancellationToken);
@@ -24,6 +28,8 @@ public abstract class SnmpClient
 
     /// <summary>Sends a request PDU and returns the agent's Response PDU (its error status may be non-zero).</summary>
     public abstract Task<Pdu> SendAsync(Pdu request, CancellationToken cancellationToken);
+
+    protected void CountMalformed() => Interlocked.Increment(ref _malformed);
 
     protected int NextRequestId()
     {

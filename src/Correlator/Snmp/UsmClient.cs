@@ -90,6 +90,7 @@ public sealed class UsmClient : SnmpClient
                 catch (SnmpDecodeException)
                 {
                     malformed = true;
+                    CountMalformed();
                     return false;
                 }
             }, cancellationToken).ConfigureAwait(false);
@@ -159,6 +160,7 @@ public sealed class UsmClient : SnmpClient
                 catch (SnmpDecodeException)
                 {
                     malformed = true;
+                    CountMalformed();
                     return false;
                 }
             }, cancellationToken).ConfigureAwait(false);

@@ -11,6 +11,7 @@ namespace FlowExporter.Snmp;
 internal sealed class SnmpTarget : IDisposable
 {
     private readonly IfMibPoller _poller;
+    private readonly SnmpClient _client;
     private readonly IDisposable? _transport;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _failures = new(StringComparer.Ordinal);
@@ -22,9 +23,9 @@ internal sealed class SnmpTarget : IDisposable
         Options = options;
         _transport = transport as IDisposable;
         var firstId = RandomNumberGenerator.GetInt32(1, 0x3fff_0000);
-        SnmpClient client = options.IsV3
+        var client = _client = options.IsV3
             ? new UsmClient(transport, options.ToUsmUser(), options.Context, time, firstId, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)))
-            : new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(options.Community!.Reveal()), firstId);
+            : (SnmpClient)new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(options.Community!.Reveal()), firstId);
         _poller = new IfMibPoller(options.Name, client, options.MaxRepetitions, options.LabelRefreshEvery, options.Includes);
         _status = new SwitchTargetStatus(options.Name, false, null, 0, null, new Dictionary<string, long>());
     }
@@ -42,7 +43,7 @@ internal sealed class SnmpTarget : IDisposable
         lock (_gate)
         {
             Volatile.Write(ref _snapshot, snapshot);
-            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, true, at.ToUnixTimeMilliseconds() / 1000.0, duration.TotalSeconds, null, new Dictionary<string, long>(_failures)));
+            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, true, at.ToUnixTimeMilliseconds() / 1000.0, duration.TotalSeconds, null, new Dictionary<string, long>(_failures), _client.MalformedDatagrams));
         }
     }
 
@@ -54,7 +55,7 @@ internal sealed class SnmpTarget : IDisposable
             _failures[reason] = _failures.GetValueOrDefault(reason) + 1;
             Volatile.Write(ref _snapshot, null);
             var last = _status.LastSuccessUnixSeconds;
-            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, false, last, duration.TotalSeconds, reason, new Dictionary<string, long>(_failures)));
+            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, false, last, duration.TotalSeconds, reason, new Dictionary<string, long>(_failures), _client.MalformedDatagrams));
         }
     }
 

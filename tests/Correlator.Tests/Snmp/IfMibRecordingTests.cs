@@ -113,7 +113,7 @@ public sealed class IfMibRecordingTests
         };
         var map = new PortMap([new PortMapEntry("tor-1", "Ethernet1/1", 10, "node-1", "eth0")]);
         var status = new SwitchTargetStatus("tor-1", true, 1700000000.5, 0.25, null, new Dictionary<string, long> { ["timeout"] = 2 });
-        var down = new SwitchTargetStatus("tor-2", false, null, 3, "unknown_user", new Dictionary<string, long> { ["unknown_user"] = 1 });
+        var down = new SwitchTargetStatus("tor-2", false, null, 3, "unknown_user", new Dictionary<string, long> { ["unknown_user"] = 1 }, 4);
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new ExpositionWriter(buffer, ExpositionFormat.PrometheusText);
         SwitchSeriesWriter.Write(writer, [new SwitchSnapshot("tor-1", [port], false)], map, [status, down]);
@@ -133,6 +133,7 @@ public sealed class IfMibRecordingTests
         Assert.DoesNotContain("network_switch_last_success_timestamp_seconds{switch=\"tor-2\"}", text);
         Assert.Contains("network_switch_last_poll_error_info{switch=\"tor-2\",reason=\"unknown_user\"} 1\n", text);
         Assert.Contains("network_switch_poll_failures_total{switch=\"tor-1\",reason=\"timeout\"} 2\n", text);
+        Assert.Contains("network_switch_malformed_datagrams_total{switch=\"tor-2\"} 4\n", text);
         Assert.DoesNotContain("transmit_errors_total{", text); // not returned by the agent: no sample
         Assert.Equal(1, Regex.Count(text, "# TYPE network_switch_port_receive_bytes_total counter"));
     }

@@ -22,6 +22,7 @@ public sealed class UdpSnmpTransportTests
         var second = await client.GetAsync([Oid.Parse("1.3.6.1.2.1.1.6.0")], CancellationToken.None);
         Assert.Equal("sw", first.VarBinds[0].Value.AsText());
         Assert.Equal("rack 4", second.VarBinds[0].Value.AsText()); // not the duplicate of the first answer
+        Assert.Equal(2, client.MalformedDatagrams); // one garbage datagram per request
     }
 
     [Fact]

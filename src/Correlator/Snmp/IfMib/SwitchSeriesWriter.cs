@@ -56,6 +56,9 @@ public static class SwitchSeriesWriter
     public static readonly MetricFamily PollFailures = new("network_switch_poll_failures_total", MetricType.Counter,
         "Failed SNMP polls of the switch since start, by reason.");
 
+    public static readonly MetricFamily MalformedDatagrams = new("network_switch_malformed_datagrams_total", MetricType.Counter,
+        "Datagrams from the switch that were not valid SNMP (ignored) since start.");
+
     private static readonly MetricFamily[] PortFamilies =
         [ReceiveBytes, TransmitBytes, ReceivePackets, TransmitPackets, ReceiveErrors, TransmitErrors, ReceiveDiscards, TransmitDiscards, PortUp, PortAdminUp, PortSpeed];
 
@@ -191,6 +194,14 @@ public static class SwitchSeriesWriter
             writer.Label("switch"u8, status.Switch);
             writer.Label("reason"u8, status.LastFailureReason);
             writer.Value(1L);
+        }
+
+        writer.Family(MalformedDatagrams);
+        foreach (var status in statuses)
+        {
+            writer.BeginSample(MalformedDatagrams);
+            writer.Label("switch"u8, status.Switch);
+            writer.Value(status.MalformedDatagrams);
         }
 
         writer.Family(PollFailures);
