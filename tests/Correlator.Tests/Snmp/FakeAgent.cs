@@ -8,14 +8,27 @@ namespace FlowExporter.Correlator.Tests.Snmp;
 /// </summary>
 internal sealed class FakeAgent : ISnmpTransport
 {
-    private readonly Oid[] _oids;
-    private readonly SnmpValue[] _values;
+    private readonly SortedDictionary<Oid, SnmpValue> _mib;
+    private Oid[] _oids = [];
+    private SnmpValue[] _values = [];
 
     public FakeAgent(IReadOnlyDictionary<Oid, SnmpValue> mib)
     {
-        var sorted = mib.OrderBy(p => p.Key).ToArray();
-        _oids = sorted.Select(p => p.Key).ToArray();
-        _values = sorted.Select(p => p.Value).ToArray();
+        _mib = new SortedDictionary<Oid, SnmpValue>(mib.ToDictionary(p => p.Key, p => p.Value));
+        Rebuild();
+    }
+
+    /// <summary>Adds or changes a row, as an agent does when an interface appears or a counter moves.</summary>
+    public void Set(Oid oid, SnmpValue value)
+    {
+        _mib[oid] = value;
+        Rebuild();
+    }
+
+    private void Rebuild()
+    {
+        _oids = _mib.Keys.ToArray();
+        _values = _mib.Values.ToArray();
     }
 
     public int Requests { get; private set; }

@@ -89,6 +89,25 @@ public sealed class IfMibRecordingTests
     }
 
     [Fact]
+    public async Task A_new_interface_between_label_refreshes_gets_its_name_at_once()
+    {
+        var agent = new FakeAgent(Recordings.Load("netsnmp-linux.ifmib.snmpwalk"));
+        var poller = new IfMibPoller("sw1", new CommunityClient(agent, "c"u8.ToArray(), 7), 25, 10, _ => true);
+        await poller.PollAsync(CancellationToken.None);
+        agent.Set(IfMibOids.IfName.Append(3), SnmpValue.OctetString("veth9"));
+        agent.Set(IfMibOids.IfOperStatus.Append(3), SnmpValue.Integer(1));
+        agent.Set(IfMibOids.IfHCInOctets.Append(3), SnmpValue.Unsigned(SnmpType.Counter64, 77));
+        agent.Set(IfMibOids.IfHCInOctets.Append(2), SnmpValue.Unsigned(SnmpType.Counter64, 272_497_500_000));
+        var second = await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(2, poller.LabelWalks);
+        Assert.Equal("veth9", second.Ports.Single(p => p.IfIndex == 3).Name);
+        Assert.Equal(77UL, second.Ports.Single(p => p.IfIndex == 3).ReceiveBytes);
+        Assert.Equal(272_497_500_000UL, second.Ports.Single(p => p.IfIndex == 2).ReceiveBytes);
+        await poller.PollAsync(CancellationToken.None);
+        Assert.Equal(2, poller.LabelWalks); // nothing new: labels stay cached
+    }
+
+    [Fact]
     public async Task The_include_filter_sees_the_port_name()
     {
         var include = new Regex("^[0-9]+$");
