@@ -1,0 +1,87 @@
+namespace FlowExporter.Correlator.Snmp.IfMib;
+
+/// <summary>
+/// Polls one switch's IF-MIB: counters and state every call, label columns (ifName, ifAlias, ifDescr) on the first call,
+/// every <c>labelRefreshEvery</c> calls and whenever an ifIndex appears that the labels do not know. All columns of one
+/// poll go in one side-by-side GetBulk walk. When ifXTable has no counters, ifTable's 32-bit ones are used instead.
+/// </summary>
+public sealed class IfMibPoller
+{
+    public const int MaxRowsPerColumn = 65536;
+
+    private readonly string _switch;
+    private readonly SnmpClient _client;
+    private readonly int _maxRepetitions;
+    private readonly int _labelRefreshEvery;
+    private readonly Func<string, bool> _include;
+    private IfMibLabels? _labels;
+    private bool _use32BitCounters;
+    private long _polls;
+
+    public IfMibPoller(string switchName, SnmpClient client, int maxRepetitions, int labelRefreshEvery, Func<string, bool> include)
+    {
+        _switch = switchName;
+        _client = client;
+        _maxRepetitions = maxRepetitions;
+        _labelRefreshEvery = Math.Max(1, labelRefreshEvery);
+        _include = include;
+    }
+
+    /// <summary>How many label walks this poller has done (for tests and the benchmark).</summary>
+    public int LabelWalks { get; private set; }
+
+    public async Task<SwitchSnapshot> PollAsync(CancellationToken cancellationToken)
+    {
+        var withLabels = _labels is null || _polls % _labelRefreshEvery == 0;
+        _polls++;
+        var columns = new List<Oid>(IfMibOids.CounterColumns);
+        if (_use32BitCounters)
+        {
+            columns.AddRange(IfMibOids.Fallback32BitColumns);
+        }
+
+        var labelStart = columns.Count;
+        if (withLabels)
+        {
+            columns.AddRange(IfMibOids.LabelColumns);
+        }
+
+        var walked = await SnmpWalker.WalkAsync(_client, columns, _maxRepetitions, MaxRowsPerColumn, cancellationToken).ConfigureAwait(false);
+        var counters = walked[..IfMibOids.CounterColumns.Count];
+        var fallback = _use32BitCounters ? walked[IfMibOids.CounterColumns.Count..labelStart] : null;
+        if (withLabels)
+        {
+            _labels = IfMibLabels.From(walked[labelStart..]);
+            LabelWalks++;
+        }
+
+        if (!_use32BitCounters && counters[0].Count == 0)
+        {
+            _use32BitCounters = true;
+            fallback = await SnmpWalker.WalkAsync(_client, IfMibOids.Fallback32BitColumns, _maxRepetitions, MaxRowsPerColumn, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!withLabels && HasUnknownIndex(counters, fallback))
+        {
+            _labels = IfMibLabels.From(await SnmpWalker.WalkAsync(_client, IfMibOids.LabelColumns, _maxRepetitions, MaxRowsPerColumn, cancellationToken).ConfigureAwait(false));
+            LabelWalks++;
+        }
+
+        return IfMibTable.Build(_switch, _labels!, counters, fallback, _include);
+    }
+
+    private bool HasUnknownIndex(IReadOnlyList<VarBind>[] counters, IReadOnlyList<VarBind>[]? fallback)
+    {
+        var known = _labels!.ByIndex;
+        var status = counters[9]; // ifOperStatus: every row has one
+        foreach (var binding in fallback is null ? status : fallback[0])
+        {
+            if (!known.ContainsKey(binding.Oid[^1]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

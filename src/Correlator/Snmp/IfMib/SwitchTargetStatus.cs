@@ -1,0 +1,15 @@
+namespace FlowExporter.Correlator.Snmp.IfMib;
+
+/// <summary>
+/// The health of one polled switch: whether its last poll succeeded, when one last did, how long the last took, why the
+/// last failed (a label-safe reason), how many polls failed by reason since start, and how many undecodable datagrams
+/// the agent sent.
+/// </summary>
+public sealed record SwitchTargetStatus(
+    string Switch,
+    bool Up,
+    double? LastSuccessUnixSeconds,
+    double LastPollDurationSeconds,
+    string? LastFailureReason,
+    IReadOnlyDictionary<string, long> FailuresByReason,
+    long MalformedDatagrams = 0);

@@ -1,0 +1,145 @@
+using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Snmp;
+using FlowExporter.Correlator.Snmp.IfMib;
+using FlowExporter.Sources;
+
+namespace FlowExporter.Snmp;
+
+/// <summary>
+/// Polls every configured switch in the background, each on its own interval, at most
+/// <see cref="SnmpOptions.MaxConcurrentTargets"/> at once; a poll may take at most its target's interval. Scrapes only
+/// read the last snapshots. Per-target health goes out as network_switch_* series (docs/snmp.md).
+/// </summary>
+public sealed class SnmpSource : BackgroundService, IMetricsContributor
+{
+    private readonly SnmpOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RateLimitedLog _log;
+    private readonly SourceHealth? _health;
+    private readonly SemaphoreSlim _concurrency;
+    private readonly PortMap _portMap;
+    private readonly SnmpTarget[] _targets;
+
+    public SnmpSource(SnmpOptions options, TimeProvider time, ILogger<SnmpSource> logger, SourceHealth? health = null)
+        : this(options, time, logger, health, target => new UdpSnmpTransport(target.Host, target.Port, target.Timeout, target.Retries, time))
+    {
+    }
+
+    internal SnmpSource(SnmpOptions options, TimeProvider time, ILogger<SnmpSource> logger, SourceHealth? health, Func<SnmpTargetOptions, ISnmpTransport> transports)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(transports);
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _log = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(1));
+        _health = health;
+        _concurrency = new SemaphoreSlim(options.MaxConcurrentTargets, options.MaxConcurrentTargets);
+        _portMap = new PortMap(options.PortMap);
+        _targets = options.Targets.Select(t => new SnmpTarget(t, transports(t), time)).ToArray();
+        foreach (var target in _targets)
+        {
+            _health?.Register(HealthName(target));
+        }
+    }
+
+    internal IReadOnlyList<SnmpTarget> Targets => _targets;
+
+    public void Write(ExpositionWriter writer)
+    {
+        try
+        {
+            var snapshots = _targets.Select(t => t.Snapshot).OfType<SwitchSnapshot>().ToArray();
+            SwitchSeriesWriter.Write(writer, snapshots, _portMap, _targets.Select(t => t.Status).ToArray());
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            _log.Warn("snmp-write", $"snmp: writing series failed: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>Polls one target once (waiting for a concurrency slot); returns whether it succeeded.</summary>
+    internal async Task<bool> PollOnceAsync(SnmpTarget target, CancellationToken cancellationToken)
+    {
+        await _concurrency.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var started = _time.GetTimestamp();
+        try
+        {
+            using var deadline = new CancellationTokenSource(target.Options.Interval, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+            var snapshot = await target.PollAsync(linked.Token).ConfigureAwait(false);
+            var elapsed = _time.GetElapsedTime(started);
+            target.Succeeded(snapshot, _time.GetUtcNow(), elapsed);
+            _health?.Succeeded(HealthName(target), _time.GetUtcNow(), elapsed);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var (reason, message) = ex switch
+            {
+                SnmpRequestException snmp => (snmp.Failure.Label(), snmp.Message),
+                OperationCanceledException => ("poll_deadline", $"the poll took longer than the interval ({target.Options.Interval.TotalSeconds:0.###}s)"),
+                SnmpDecodeException decode => ("malformed_response", decode.Message),
+                _ => ("error", ex.GetType().Name),
+            };
+            var elapsed = _time.GetElapsedTime(started);
+            target.Failed(reason, elapsed);
+            _health?.Failed(HealthName(target), reason, elapsed);
+            _log.Warn($"snmp:{target.Options.Name}:{reason}", $"snmp: {target.Options.Name}: poll failed ({reason}): {message}");
+            return false;
+        }
+        finally
+        {
+            _concurrency.Release();
+        }
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("snmp: polling {Count} switch(es), at most {Concurrency} at once", _targets.Length, _options.MaxConcurrentTargets);
+        }
+
+        return Task.WhenAll(_targets.Select(t => RunAsync(t, stoppingToken)));
+    }
+
+    private async Task RunAsync(SnmpTarget target, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var started = _time.GetTimestamp();
+            try
+            {
+                await PollOnceAsync(target, stoppingToken).ConfigureAwait(false);
+                var wait = target.Options.Interval - _time.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    private static string HealthName(SnmpTarget target) => $"snmp:{target.Options.Name}";
+
+    public override void Dispose()
+    {
+        foreach (var target in _targets)
+        {
+            target.Dispose();
+        }
+
+        _concurrency.Dispose();
+        base.Dispose();
+    }
+}
