@@ -4,6 +4,8 @@ using FlowExporter.Capture;
 using FlowExporter.Commands;
 using FlowExporter.Configuration;
 using FlowExporter.Http;
+using FlowExporter.Ovs;
+using FlowExporter.Snmp;
 using FlowExporter.Sources;
 using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
@@ -110,6 +112,14 @@ public static class ExporterProgram
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
             services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
         }
+
+        var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
+        if (ovs is not null)
+        {
+            services.AddOvsSource(ovs, options.Node);
+        }
+
+        services.AddSnmpSource(SnmpOptions.FromConfiguration(options.Root.GetSection("snmp")));
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();
