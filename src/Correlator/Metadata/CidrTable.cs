@@ -12,21 +12,21 @@ internal sealed class CidrTable
     private readonly int[] _v4Lengths;
     private readonly int[] _v6Lengths;
 
-    private CidrTable(FrozenDictionary<IpPrefix, Endpoint> entries)
+    private CidrTable(FrozenDictionary<IpPrefix, NetworkEndpoint> entries)
     {
         Entries = entries;
         _v4Lengths = entries.Keys.Where(p => p.Network.IsV4).Select(p => p.Length).Distinct().OrderDescending().ToArray();
         _v6Lengths = entries.Keys.Where(p => p.Network.IsV6).Select(p => p.Length).Distinct().OrderDescending().ToArray();
     }
 
-    public static CidrTable Empty { get; } = new(FrozenDictionary<IpPrefix, Endpoint>.Empty);
+    public static CidrTable Empty { get; } = new(FrozenDictionary<IpPrefix, NetworkEndpoint>.Empty);
 
-    public FrozenDictionary<IpPrefix, Endpoint> Entries { get; }
+    public FrozenDictionary<IpPrefix, NetworkEndpoint> Entries { get; }
 
-    public static CidrTable Create(IReadOnlyDictionary<IpPrefix, Endpoint> entries) =>
+    public static CidrTable Create(IReadOnlyDictionary<IpPrefix, NetworkEndpoint> entries) =>
         entries.Count == 0 ? Empty : new CidrTable(entries.ToFrozenDictionary());
 
-    public Endpoint? Find(IpAddress address)
+    public NetworkEndpoint? Find(IpAddress address)
     {
         var lengths = address.IsV6 ? _v6Lengths : _v4Lengths;
         foreach (var length in lengths)

@@ -123,10 +123,10 @@ public sealed class ClusterState
     public void ReplaceJobs(IEnumerable<OwnedObject> jobs) => Replace(_jobs, jobs, j => Key(j.Namespace, j.Name), Jobs);
 
     /// <summary>The endpoint a pod stands for, its workload resolved through the ReplicaSets and Jobs known now.</summary>
-    public Endpoint EndpointOf(PodRecord pod)
+    public NetworkEndpoint EndpointOf(PodRecord pod)
     {
         var (kind, workload) = WorkloadNaming.Resolve(pod.Namespace, pod.Name, pod.Owner, FindReplicaSet, FindJob);
-        return new Endpoint(pod.Namespace, pod.Name, pod.Node, kind, workload, pod.HostNetwork, EndpointSource.Kubernetes);
+        return new NetworkEndpoint(pod.Namespace, pod.Name, pod.Node, kind, workload, pod.HostNetwork, EndpointSource.Kubernetes);
     }
 
     /// <summary>Builds the index: retained pods (weakest), node IPs, live pods in the order last seen, ClusterIPs.</summary>
@@ -164,7 +164,7 @@ public sealed class ClusterState
 
         foreach (var service in _services.Values)
         {
-            var endpoint = Endpoint.ForService(service.Namespace, service.Name, EndpointSource.Kubernetes);
+            var endpoint = NetworkEndpoint.ForService(service.Namespace, service.Name, EndpointSource.Kubernetes);
             foreach (var clusterIp in service.ClusterIps)
             {
                 builder.AddService(clusterIp, endpoint);

@@ -10,13 +10,13 @@ namespace FlowExporter.Correlator.Metadata;
 /// </summary>
 public sealed class EndpointIndex
 {
-    private readonly FrozenDictionary<IpAddress, Endpoint> _addresses;
-    private readonly FrozenDictionary<IpAddress, Endpoint> _services;
+    private readonly FrozenDictionary<IpAddress, NetworkEndpoint> _addresses;
+    private readonly FrozenDictionary<IpAddress, NetworkEndpoint> _services;
     private readonly CidrTable _cidrs;
 
     internal EndpointIndex(
-        FrozenDictionary<IpAddress, Endpoint> addresses,
-        FrozenDictionary<IpAddress, Endpoint> services,
+        FrozenDictionary<IpAddress, NetworkEndpoint> addresses,
+        FrozenDictionary<IpAddress, NetworkEndpoint> services,
         CidrTable cidrs)
     {
         _addresses = addresses;
@@ -25,21 +25,21 @@ public sealed class EndpointIndex
     }
 
     public static EndpointIndex Empty { get; } =
-        new(FrozenDictionary<IpAddress, Endpoint>.Empty, FrozenDictionary<IpAddress, Endpoint>.Empty, CidrTable.Empty);
+        new(FrozenDictionary<IpAddress, NetworkEndpoint>.Empty, FrozenDictionary<IpAddress, NetworkEndpoint>.Empty, CidrTable.Empty);
 
     /// <summary>Pod IPs, node IPs (host-network) and static single IPs, each with its endpoint.</summary>
-    public IReadOnlyDictionary<IpAddress, Endpoint> Addresses => _addresses;
+    public IReadOnlyDictionary<IpAddress, NetworkEndpoint> Addresses => _addresses;
 
     /// <summary>Service ClusterIPs.</summary>
-    public IReadOnlyDictionary<IpAddress, Endpoint> Services => _services;
+    public IReadOnlyDictionary<IpAddress, NetworkEndpoint> Services => _services;
 
     /// <summary>CIDR entries (from the static file), matched by longest prefix.</summary>
-    public IReadOnlyDictionary<IpPrefix, Endpoint> Cidrs => _cidrs.Entries;
+    public IReadOnlyDictionary<IpPrefix, NetworkEndpoint> Cidrs => _cidrs.Entries;
 
     public int Count => _addresses.Count + _services.Count + _cidrs.Entries.Count;
 
     /// <summary>The endpoint for an address: exact entry, else ClusterIP, else the longest matching CIDR; null if none.</summary>
-    public Endpoint? Find(IpAddress address)
+    public NetworkEndpoint? Find(IpAddress address)
     {
         if (_addresses.TryGetValue(address, out var endpoint) || _services.TryGetValue(address, out endpoint))
         {
@@ -50,7 +50,7 @@ public sealed class EndpointIndex
     }
 
     /// <summary>The Service whose ClusterIP this is, if any.</summary>
-    public Endpoint? FindService(IpAddress address) => _services.TryGetValue(address, out var endpoint) ? endpoint : null;
+    public NetworkEndpoint? FindService(IpAddress address) => _services.TryGetValue(address, out var endpoint) ? endpoint : null;
 
     /// <summary>
     /// Merges per-source snapshots into one. For the same key (address, ClusterIP or CIDR) a live entry beats a retained

@@ -7,13 +7,13 @@ namespace FlowExporter.Correlator.Metadata;
 /// Collects entries for one <see cref="EndpointIndex"/> and settles conflicts on the same key. Strength, strongest
 /// first: live before retained, then source precedence, then a pod before a node entry. A host-network pod never owns
 /// its IP: that IP is the node's, shared by every host-network pod on it, so it is recorded as the node
-/// (<see cref="Endpoint.ForNode"/>), never as whichever of those pods was seen last.
+/// (<see cref="NetworkEndpoint.ForNode"/>), never as whichever of those pods was seen last.
 /// </summary>
 public sealed class EndpointIndexBuilder
 {
-    private readonly Dictionary<IpAddress, Endpoint> _addresses = [];
-    private readonly Dictionary<IpAddress, Endpoint> _services = [];
-    private readonly Dictionary<IpPrefix, Endpoint> _cidrs = [];
+    private readonly Dictionary<IpAddress, NetworkEndpoint> _addresses = [];
+    private readonly Dictionary<IpAddress, NetworkEndpoint> _services = [];
+    private readonly Dictionary<IpPrefix, NetworkEndpoint> _cidrs = [];
 
     public int Count => _addresses.Count + _services.Count + _cidrs.Count;
 
@@ -22,9 +22,9 @@ public sealed class EndpointIndexBuilder
     /// pods claiming one IP (an IP reused while the old pod's deletion is still on its way) the one added last wins, so
     /// callers add pods in the order they were last seen.
     /// </summary>
-    public void AddPod(Endpoint pod, IEnumerable<IpAddress> addresses)
+    public void AddPod(NetworkEndpoint pod, IEnumerable<IpAddress> addresses)
     {
-        var endpoint = pod.HostNetwork ? Endpoint.ForNode(pod.Node, pod.Source) with { Retained = pod.Retained } : pod;
+        var endpoint = pod.HostNetwork ? NetworkEndpoint.ForNode(pod.Node, pod.Source) with { Retained = pod.Retained } : pod;
         foreach (var address in addresses)
         {
             AddAddress(address, endpoint, replaceOnTie: true);
@@ -33,15 +33,15 @@ public sealed class EndpointIndexBuilder
 
     /// <summary>Records that an address is a node's own (from a pod's <c>status.hostIPs</c>); any pod entry beats it.</summary>
     public void AddNode(string node, IpAddress address, EndpointSource source) =>
-        AddAddress(address, Endpoint.ForNode(node, source), replaceOnTie: false);
+        AddAddress(address, NetworkEndpoint.ForNode(node, source), replaceOnTie: false);
 
-    public void AddAddress(IpAddress address, Endpoint endpoint, bool replaceOnTie = true) =>
+    public void AddAddress(IpAddress address, NetworkEndpoint endpoint, bool replaceOnTie = true) =>
         Put(_addresses, address, endpoint, replaceOnTie);
 
-    public void AddService(IpAddress clusterIp, Endpoint endpoint, bool replaceOnTie = true) =>
+    public void AddService(IpAddress clusterIp, NetworkEndpoint endpoint, bool replaceOnTie = true) =>
         Put(_services, clusterIp, endpoint, replaceOnTie);
 
-    public void AddCidr(IpPrefix prefix, Endpoint endpoint, bool replaceOnTie = true) =>
+    public void AddCidr(IpPrefix prefix, NetworkEndpoint endpoint, bool replaceOnTie = true) =>
         Put(_cidrs, prefix, endpoint, replaceOnTie);
 
     public EndpointIndex Build() =>
@@ -50,10 +50,10 @@ public sealed class EndpointIndexBuilder
             : new EndpointIndex(_addresses.ToFrozenDictionary(), _services.ToFrozenDictionary(), CidrTable.Create(_cidrs));
 
     /// <summary>Lower is stronger.</summary>
-    internal static int Weakness(Endpoint endpoint) =>
+    internal static int Weakness(NetworkEndpoint endpoint) =>
         (endpoint.Retained ? 100 : 0) + ((int)endpoint.Source * 10) + (endpoint.WorkloadKind == WorkloadKinds.Node && endpoint.HostNetwork ? 1 : 0);
 
-    private static void Put<TKey>(Dictionary<TKey, Endpoint> table, TKey key, Endpoint endpoint, bool replaceOnTie)
+    private static void Put<TKey>(Dictionary<TKey, NetworkEndpoint> table, TKey key, NetworkEndpoint endpoint, bool replaceOnTie)
         where TKey : notnull
     {
         if (table.TryGetValue(key, out var existing))

@@ -32,7 +32,7 @@ public sealed class RetainedEndpoints
     public long Evicted { get; private set; }
 
     /// <summary>Keeps an endpoint (marked retained) under a key until <paramref name="now"/> + grace.</summary>
-    public void Retain(string key, Endpoint endpoint, IReadOnlyList<IpAddress> addresses, DateTimeOffset now)
+    public void Retain(string key, NetworkEndpoint endpoint, IReadOnlyList<IpAddress> addresses, DateTimeOffset now)
     {
         Forget(key);
         if (Capacity == 0 || Grace == TimeSpan.Zero || addresses.Count == 0)
@@ -71,16 +71,16 @@ public sealed class RetainedEndpoints
     }
 
     /// <summary>The retained entries, oldest first.</summary>
-    public IEnumerable<(Endpoint Endpoint, IReadOnlyList<IpAddress> Addresses)> Entries
+    public IEnumerable<(NetworkEndpoint NetworkEndpoint, IReadOnlyList<IpAddress> Addresses)> Entries
     {
         get
         {
             foreach (var entry in _order)
             {
-                yield return (entry.Endpoint, entry.Addresses);
+                yield return (entry.NetworkEndpoint, entry.Addresses);
             }
         }
     }
 
-    private sealed record Entry(string Key, Endpoint Endpoint, IReadOnlyList<IpAddress> Addresses, DateTimeOffset ExpiresAt);
+    private sealed record Entry(string Key, NetworkEndpoint NetworkEndpoint, IReadOnlyList<IpAddress> Addresses, DateTimeOffset ExpiresAt);
 }

@@ -9,7 +9,7 @@ using k8s.Models;
 namespace FlowExporter.Kubernetes;
 
 /// <summary>
-/// Endpoint metadata from the Kubernetes API: Pods, Services, and (only to name workloads) ReplicaSets and Jobs,
+/// NetworkEndpoint metadata from the Kubernetes API: Pods, Services, and (only to name workloads) ReplicaSets and Jobs,
 /// each listed then watched by a <see cref="ResourceWatcher{T, TList}"/>. Events update a <see cref="ClusterState"/>;
 /// changes are batched into a new immutable <see cref="EndpointIndex"/> at most every publish interval.
 /// <c>flowexporter_source_up{source="kubernetes"}</c> is 1 while every kind has been listed and none is failing.

@@ -6,7 +6,7 @@ namespace FlowExporter.Correlator.Metadata;
 /// fields are empty. For an IP shared by host-network pods, <see cref="HostNetwork"/> is true, the pod fields are
 /// empty and the workload is the node (kind <see cref="WorkloadKinds.Node"/>).
 /// </summary>
-public sealed record Endpoint(
+public sealed record NetworkEndpoint(
     string Namespace,
     string PodName,
     string Node,
@@ -25,11 +25,11 @@ public sealed record Endpoint(
     public bool Retained { get; init; }
 
     /// <summary>The endpoint that stands for a node's own IP, shared by all host-network pods on it.</summary>
-    public static Endpoint ForNode(string node, EndpointSource source) =>
+    public static NetworkEndpoint ForNode(string node, EndpointSource source) =>
         new(string.Empty, string.Empty, node, WorkloadKinds.Node, node, HostNetwork: true, source);
 
     /// <summary>The endpoint that stands for a Service's ClusterIP.</summary>
-    public static Endpoint ForService(string @namespace, string name, EndpointSource source) =>
+    public static NetworkEndpoint ForService(string @namespace, string name, EndpointSource source) =>
         new(@namespace, string.Empty, string.Empty, WorkloadKinds.Service, name, HostNetwork: false, source)
         {
             Service = new ServiceRef(@namespace, name),
