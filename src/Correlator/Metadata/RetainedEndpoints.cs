@@ -71,16 +71,16 @@ public sealed class RetainedEndpoints
     }
 
     /// <summary>The retained entries, oldest first.</summary>
-    public IEnumerable<(NetworkEndpoint NetworkEndpoint, IReadOnlyList<IpAddress> Addresses)> Entries
+    public IEnumerable<(NetworkEndpoint Endpoint, IReadOnlyList<IpAddress> Addresses)> Entries
     {
         get
         {
             foreach (var entry in _order)
             {
-                yield return (entry.NetworkEndpoint, entry.Addresses);
+                yield return (entry.Endpoint, entry.Addresses);
             }
         }
     }
 
-    private sealed record Entry(string Key, NetworkEndpoint NetworkEndpoint, IReadOnlyList<IpAddress> Addresses, DateTimeOffset ExpiresAt);
+    private sealed record Entry(string Key, NetworkEndpoint Endpoint, IReadOnlyList<IpAddress> Addresses, DateTimeOffset ExpiresAt);
 }

@@ -39,7 +39,7 @@ public readonly record struct IpPrefix
 
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IpAddress.TryParse(addressText.Trim(), out var address))
+        if (!TryParseAddress(addressText.Trim(), out var address))
         {
             return false;
         }
@@ -53,6 +53,26 @@ public readonly record struct IpPrefix
 
         prefix = new IpPrefix(Mask(address, length), length);
         return true;
+    }
+
+    /// <summary>
+    /// Parses an address strictly: IPv4 only in full dotted-quad form (the runtime also takes "10.1" or "167772161",
+    /// which in a hand-written file are more likely typos than intent).
+    /// </summary>
+    public static bool TryParseAddress(string? text, out IpAddress address)
+    {
+        address = default;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return false;
+        }
+
+        if (!text.Contains(':', StringComparison.Ordinal) && text.Count(c => c == '.') != 3)
+        {
+            return false;
+        }
+
+        return IpAddress.TryParse(text, out address);
     }
 
     public bool Contains(IpAddress address) => address.IsV6 == Network.IsV6 && Mask(address, Length) == Network;

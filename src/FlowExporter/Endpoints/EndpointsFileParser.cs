@@ -75,7 +75,7 @@ public static class EndpointsFileParser
 
             if (hasIp)
             {
-                if (!IpAddress.TryParse(ipText, out var address))
+                if (!IpPrefix.TryParseAddress(ipText, out var address))
                 {
                     throw Problem(i, "ip", $"'{ipText}' is not an IPv4 or IPv6 address");
                 }
