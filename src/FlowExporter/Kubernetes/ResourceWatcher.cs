@@ -132,12 +132,26 @@ internal sealed class ResourceWatcher<T, TList>
     {
         var timeoutSeconds = (int)Math.Max(1, _options.WatchTimeout.TotalSeconds * (1 + _random.NextDouble()));
         var idle = TimeSpan.FromSeconds(timeoutSeconds) + _options.RequestTimeout;
-        using var deadline = new CancellationTokenSource(_options.RequestTimeout, _time);
+        using var deadline = new CancellationTokenSource(idle, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         var expired = false;
         Exception? streamError = null;
 
-        using var response = await _call(ResourceVersion, null, null, true, timeoutSeconds, linked.Token).ConfigureAwait(false);
+        // The client returns the response only once the first line has arrived, and a quiet watch may send nothing
+        // for minutes. A watch still open without error after the request timeout counts as established.
+        var opening = _call(ResourceVersion, null, null, true, timeoutSeconds, linked.Token);
+        using (var grace = CancellationTokenSource.CreateLinkedTokenSource(linked.Token))
+        {
+            var settled = Task.Delay(_options.RequestTimeout, _time, grace.Token);
+            if (await Task.WhenAny(opening, settled).ConfigureAwait(false) == settled && settled.IsCompletedSuccessfully)
+            {
+                _health.Healthy(Resource);
+            }
+
+            await grace.CancelAsync().ConfigureAwait(false);
+        }
+
+        using var response = await opening.ConfigureAwait(false);
         _health.Healthy(Resource);
         _backoff.Reset();
         deadline.CancelAfter(idle);
