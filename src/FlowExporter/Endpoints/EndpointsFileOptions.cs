@@ -14,6 +14,9 @@ public sealed record EndpointsFileOptions
     /// <summary>Wait this long after a change notification before reading, so a file being written is read whole.</summary>
     public TimeSpan SettleDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Whether to use change notifications at all (off: only the periodic check).</summary>
+    public bool WatchForChanges { get; init; } = true;
+
     public bool Enabled => Path is not null;
 
     public static EndpointsFileOptions FromConfiguration(IConfiguration configuration)

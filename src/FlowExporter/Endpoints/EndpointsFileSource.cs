@@ -74,7 +74,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var watcher = CreateWatcher();
+        using var watcher = _options.WatchForChanges ? CreateWatcher() : null;
         while (!stoppingToken.IsCancellationRequested)
         {
             bool notified;
