@@ -2,6 +2,7 @@ using FlowExporter.Configuration;
 using FlowExporter.Endpoints;
 using FlowExporter.Sources;
 using k8s;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlowExporter.Kubernetes;
 
@@ -10,7 +11,7 @@ public static class KubernetesServiceCollectionExtensions
     /// <summary>
     /// Registers the Kubernetes source (a hosted service, an <see cref="IEndpointIndexSource"/> and a metrics
     /// contributor) when enabled. The client configuration is read now, so a broken kubeconfig stops the start.
-    /// Expects <see cref="SourceHealth"/> and <see cref="TimeProvider"/> to be registered by the host.
+    /// Expects <see cref="SourceHealth"/> to be registered by the host (TimeProvider.System is added if no TimeProvider is).
     /// </summary>
     public static IServiceCollection AddKubernetesSource(this IServiceCollection services, KubernetesOptions options)
     {
@@ -20,6 +21,7 @@ public static class KubernetesServiceCollectionExtensions
         }
 
         var configuration = BuildClientConfiguration(options);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton<IKubernetes>(_ => new k8s.Kubernetes(configuration));
         services.AddSingleton<KubernetesSource>();
