@@ -24,6 +24,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
     private EndpointIndex _current;
     private (DateTime Modified, long Length) _stamp;
     private long _reloads;
+    private FileSystemWatcher? _watcher;
 
     public EndpointsFileSource(EndpointsFileOptions options, SourceHealth health, TimeProvider time, ILogger<EndpointsFileSource> logger)
     {
@@ -72,11 +73,33 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
         }
     }
 
+    /// <summary>Starts watching for changes before returning, so that no change after start can be missed.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_options.WatchForChanges)
+        {
+            _watcher ??= CreateWatcher();
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _watcher?.Dispose();
+        base.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var watcher = _options.WatchForChanges ? CreateWatcher() : null;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Also covers a change between the first read and the start of the watch.
+            if (TryStamp() != _stamp)
+            {
+                Reload();
+            }
+
             bool notified;
             using (var wait = new CancellationTokenSource(_options.CheckInterval, _time))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wait.Token))
@@ -99,7 +122,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
                 }
             }
 
-            if (notified || TryStamp() != _stamp)
+            if (notified)
             {
                 Reload();
             }

@@ -207,15 +207,24 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
 
     void IWatchHealth.Failed(string resource, string reason, string message)
     {
-        if (reason != "decode")
+        bool stillUp;
+        lock (_gate)
         {
-            lock (_gate)
+            // An event that does not decode is counted and skipped; the watch itself is fine.
+            if (reason != "decode")
             {
                 _healthy[resource] = false;
             }
+
+            stillUp = AllHealthy();
         }
 
         _health.Failed(SourceName, reason, TimeSpan.Zero);
+        if (stillUp)
+        {
+            _health.Succeeded(SourceName, _time.GetUtcNow(), TimeSpan.Zero);
+        }
+
         _log.Warn($"{resource}:{reason}", message);
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -151,7 +152,32 @@ internal sealed class ResourceWatcher<T, TList>
             await grace.CancelAsync().ConfigureAwait(false);
         }
 
-        using var response = await opening.ConfigureAwait(false);
+        HttpOperationResponse<TList> response;
+        var started = _time.GetTimestamp();
+        try
+        {
+            response = await opening.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested &&
+            ex is JsonException or HttpRequestException { InnerException: EndOfStreamException })
+        {
+            // The client reads the first line while opening; a watch that the server ends cleanly before any event
+            // (its timeoutSeconds ran out on a quiet resource) has none and lands here. That is a normal end, not a
+            // failure; only a server that does so at once, over and over, is slowed down by the backoff.
+            if (ex is JsonException)
+            {
+                _health.Failed(Resource, "decode", $"kubernetes: {Resource}: undecodable first watch event: {ex.Message}");
+            }
+
+            if (_time.GetElapsedTime(started) < _options.RequestTimeout)
+            {
+                await DelayAsync(_backoff.Next(), cancellationToken).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        using var disposeResponse = response;
         _health.Healthy(Resource);
         _backoff.Reset();
         deadline.CancelAfter(idle);

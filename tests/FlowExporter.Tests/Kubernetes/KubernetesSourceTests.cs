@@ -190,6 +190,46 @@ public sealed class KubernetesSourceTests
     }
 
     [Fact]
+    public async Task An_event_that_does_not_decode_is_counted_and_skipped()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync();
+        var watch = await bed.Server.NextWatchAsync("pods");
+        await Until(() => bed.Health.IsUp("kubernetes"), "up is 1");
+        watch.Send(KubernetesTestBed.PodEvent("ADDED", "coredns-589f44dc88-4fpns", "web-2", "799", "10.244.0.29"));
+        watch.Send("this is not a watch event");
+        watch.Send(KubernetesTestBed.PodEvent("ADDED", "coredns-589f44dc88-4fpns", "web-3", "800", "10.244.0.30"));
+        await Until(() => bed.Source.Current.Find(Ip("10.244.0.30"))?.PodName == "web-3", "the next event is indexed");
+        Assert.Equal(1, await bed.ErrorsAsync("decode"));
+        Assert.True(bed.Health.IsUp("kubernetes"));
+        Assert.Equal(1, bed.Server.ListCount("pods"));
+    }
+
+    [Fact]
+    public async Task Resync_lists_again_when_a_watch_ends_after_the_resync_period()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { Resync = TimeSpan.FromMilliseconds(1) });
+        var watch = await bed.Server.NextWatchAsync("pods");
+        watch.End();
+        var next = await bed.Server.NextWatchAsync("pods");
+        Assert.True(bed.Server.ListCount("pods") == 2, await bed.HealthTextAsync());
+        Assert.Equal("554", next.ResourceVersion);
+
+        // A watch that ends before any event is a normal end (a quiet resource), not an error.
+        Assert.Equal(0, await bed.ErrorsAsync("error"));
+        Assert.True(bed.Health.IsUp("kubernetes"));
+    }
+
+    [Fact]
+    public async Task Node_filter_lists_and_watches_only_the_nodes_pods()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { NodeFilter = "node-1" });
+        var watch = await bed.Server.NextWatchAsync("pods");
+        Assert.Equal("spec.nodeName=node-1", watch.Query["fieldSelector"]);
+        Assert.All(bed.Server.Requests.Where(r => r.Resource == "pods"), r => Assert.Equal("spec.nodeName=node-1", r.Query["fieldSelector"]));
+        Assert.All(bed.Server.Requests.Where(r => r.Resource != "pods"), r => Assert.False(r.Query.ContainsKey("fieldSelector")));
+    }
+
+    [Fact]
     public async Task Replays_the_recorded_watch_stream()
     {
         await using var bed = await KubernetesTestBed.StartAsync(server =>
