@@ -211,7 +211,7 @@ internal sealed class ResourceWatcher<T, TList>
                 deadline.CancelAfter(idle);
                 if (type != WatchEventType.Bookmark)
                 {
-                    _apply(type, item);
+                    Apply(type, item);
                 }
 
                 if (item.Metadata?.ResourceVersion is { Length: > 0 } version)
@@ -234,6 +234,19 @@ internal sealed class ResourceWatcher<T, TList>
         }
 
         return expired;
+    }
+
+    /// <summary>An event that cannot be taken in (no metadata, say) is counted and skipped: resuming would replay it forever.</summary>
+    private void Apply(WatchEventType type, T item)
+    {
+        try
+        {
+            _apply(type, item);
+        }
+        catch (Exception ex) when (ex is NullReferenceException or ArgumentException or InvalidOperationException)
+        {
+            _health.Failed(Resource, "decode", $"kubernetes: {Resource}: unusable {type} event: {ex.Message}");
+        }
     }
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken) =>

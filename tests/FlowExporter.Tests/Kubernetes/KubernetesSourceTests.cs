@@ -205,6 +205,32 @@ public sealed class KubernetesSourceTests
     }
 
     [Fact]
+    public async Task An_event_without_metadata_is_skipped_not_replayed_forever()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync();
+        var watch = await bed.Server.NextWatchAsync("pods");
+        watch.Send(KubernetesTestBed.PodEvent("ADDED", "coredns-589f44dc88-4fpns", "web-4", "810", "10.244.0.40"));
+        watch.Send("""{"type":"DELETED","object":{"kind":"Pod","apiVersion":"v1"}}""");
+        watch.Send(KubernetesTestBed.PodEvent("ADDED", "coredns-589f44dc88-4fpns", "web-5", "811", "10.244.0.41"));
+        await KubernetesTestBed.WaitUntilAsync(() => bed.Source.Current.Find(Ip("10.244.0.41"))?.PodName == "web-5", "the event after it is indexed");
+        Assert.Equal("web-4", bed.Source.Current.Find(Ip("10.244.0.40"))?.PodName);
+        Assert.Equal(1, await bed.ErrorsAsync("decode"));
+        Assert.Equal(1, bed.Server.ListCount("pods"));
+    }
+
+    [Fact]
+    public async Task A_deleted_pod_leaves_the_index_after_its_retention()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { Retention = TimeSpan.FromMilliseconds(300) });
+        var watch = await bed.Server.NextWatchAsync("pods");
+        await Until(() => bed.Source.Current.Find(Ip("10.244.0.2")) is not null, "the list is indexed");
+        watch.Send(KubernetesTestBed.PodEvent("DELETED", "coredns-589f44dc88-lxdzt", "coredns-589f44dc88-lxdzt", "602"));
+        await Until(() => bed.Source.Current.Find(Ip("10.244.0.2"))?.Retained == true, "the deleted pod is retained");
+        await Until(() => bed.Source.Current.Find(Ip("10.244.0.2")) is null, "the retained pod expires without further events");
+        Assert.Equal("coredns-589f44dc88-4fpns", bed.Source.Current.Find(Ip("10.244.0.3"))!.PodName);
+    }
+
+    [Fact]
     public async Task Resync_lists_again_when_a_watch_ends_after_the_resync_period()
     {
         await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { Resync = TimeSpan.FromMilliseconds(1) });
