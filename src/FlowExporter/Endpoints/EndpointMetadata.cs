@@ -13,34 +13,43 @@ public sealed class EndpointMetadata : IMetricsContributor
 {
     private readonly IEndpointIndexSource[] _sources;
     private readonly Lock _gate = new();
-    private EndpointIndex[] _inputs = [];
-    private EndpointIndex _merged = EndpointIndex.Empty;
+    private Merged _merged = new([], EndpointIndex.Empty);
 
     public EndpointMetadata(IEnumerable<IEndpointIndexSource> sources)
     {
         _sources = [.. sources];
     }
 
-    /// <summary>The merged index of the sources' current snapshots.</summary>
+    /// <summary>
+    /// The merged index of the sources' current snapshots. Lock-free and allocation-free while no source has published
+    /// since the last call (the usual case on the capture path); merges again only after a change.
+    /// </summary>
     public EndpointIndex Current
     {
         get
         {
-            var inputs = new EndpointIndex[_sources.Length];
-            for (var i = 0; i < inputs.Length; i++)
+            var merged = Volatile.Read(ref _merged);
+            if (IsCurrent(merged))
             {
-                inputs[i] = _sources[i].Current;
+                return merged.Index;
             }
 
             lock (_gate)
             {
-                if (!inputs.AsSpan().SequenceEqual(_inputs))
+                merged = _merged;
+                if (!IsCurrent(merged))
                 {
-                    _merged = inputs.Length == 1 ? inputs[0] : EndpointIndex.Merge(inputs);
-                    _inputs = inputs;
+                    var inputs = new EndpointIndex[_sources.Length];
+                    for (var i = 0; i < inputs.Length; i++)
+                    {
+                        inputs[i] = _sources[i].Current;
+                    }
+
+                    merged = new Merged(inputs, inputs.Length == 1 ? inputs[0] : EndpointIndex.Merge(inputs));
+                    Volatile.Write(ref _merged, merged);
                 }
 
-                return _merged;
+                return merged.Index;
             }
         }
     }
@@ -56,4 +65,24 @@ public sealed class EndpointMetadata : IMetricsContributor
             // Never fail a scrape; a broken snapshot writes nothing.
         }
     }
+
+    private bool IsCurrent(Merged merged)
+    {
+        if (merged.Inputs.Length != _sources.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < _sources.Length; i++)
+        {
+            if (!ReferenceEquals(merged.Inputs[i], _sources[i].Current))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private sealed record Merged(EndpointIndex[] Inputs, EndpointIndex Index);
 }
