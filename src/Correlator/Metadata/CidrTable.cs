@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using FlowExporter.Correlator.Net;
 
 namespace FlowExporter.Correlator.Metadata;
@@ -9,29 +8,31 @@ namespace FlowExporter.Correlator.Metadata;
 /// </summary>
 internal sealed class CidrTable
 {
+    private readonly Dictionary<IpPrefix, NetworkEndpoint> _entries;
     private readonly int[] _v4Lengths;
     private readonly int[] _v6Lengths;
 
-    private CidrTable(FrozenDictionary<IpPrefix, NetworkEndpoint> entries)
+    private CidrTable(Dictionary<IpPrefix, NetworkEndpoint> entries)
     {
-        Entries = entries;
+        _entries = entries;
         _v4Lengths = entries.Keys.Where(p => p.Network.IsV4).Select(p => p.Length).Distinct().OrderDescending().ToArray();
         _v6Lengths = entries.Keys.Where(p => p.Network.IsV6).Select(p => p.Length).Distinct().OrderDescending().ToArray();
     }
 
-    public static CidrTable Empty { get; } = new(FrozenDictionary<IpPrefix, NetworkEndpoint>.Empty);
+    public static CidrTable Empty { get; } = new([]);
 
-    public FrozenDictionary<IpPrefix, NetworkEndpoint> Entries { get; }
+    public IReadOnlyDictionary<IpPrefix, NetworkEndpoint> Entries => _entries;
 
-    public static CidrTable Create(IReadOnlyDictionary<IpPrefix, NetworkEndpoint> entries) =>
-        entries.Count == 0 ? Empty : new CidrTable(entries.ToFrozenDictionary());
+    /// <summary>Takes ownership of <paramref name="entries"/>: the caller must not write to it again.</summary>
+    public static CidrTable Create(Dictionary<IpPrefix, NetworkEndpoint> entries) =>
+        entries.Count == 0 ? Empty : new CidrTable(entries);
 
     public NetworkEndpoint? Find(IpAddress address)
     {
         var lengths = address.IsV6 ? _v6Lengths : _v4Lengths;
         foreach (var length in lengths)
         {
-            if (Entries.TryGetValue(IpPrefix.Create(address, length), out var endpoint))
+            if (_entries.TryGetValue(IpPrefix.Create(address, length), out var endpoint))
             {
                 return endpoint;
             }

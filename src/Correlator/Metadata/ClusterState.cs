@@ -13,7 +13,7 @@ public sealed class ClusterState
     public const string ReplicaSets = "replicasets";
     public const string Jobs = "jobs";
 
-    private readonly Dictionary<string, (PodRecord Pod, long Sequence)> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PodEntry> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ServiceRecord> _services = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OwnedObject> _replicaSets = new(StringComparer.Ordinal);
     private readonly Dictionary<string, OwnedObject> _jobs = new(StringComparer.Ordinal);
@@ -26,6 +26,7 @@ public sealed class ClusterState
     };
 
     private long _sequence;
+    private long _ownersGeneration;
 
     public ClusterState(int maxObjectsPerKind, RetainedEndpoints retained)
     {
@@ -61,12 +62,12 @@ public sealed class ClusterState
         {
             Retained.Forget(key);
         }
-        else if (existing.Pod is { Live: true } wasLive)
+        else if (existing?.Pod is { Live: true } wasLive)
         {
             RetainPod(key, wasLive, now);
         }
 
-        _pods[key] = (pod, ++_sequence);
+        _pods[key] = new PodEntry(pod, ++_sequence);
     }
 
     public void DeletePod(string @namespace, string name, DateTimeOffset now)
@@ -88,11 +89,11 @@ public sealed class ClusterState
             fresh.Add(Key(pod.Namespace, pod.Name));
         }
 
-        foreach (var (key, (pod, _)) in _pods.ToArray())
+        foreach (var (key, entry) in _pods.ToArray())
         {
             if (!fresh.Contains(key))
             {
-                DeletePod(pod.Namespace, pod.Name, now);
+                DeletePod(entry.Pod.Namespace, entry.Pod.Name, now);
             }
         }
 
@@ -108,19 +109,55 @@ public sealed class ClusterState
 
     public void ReplaceServices(IEnumerable<ServiceRecord> services) => Replace(_services, services, s => Key(s.Namespace, s.Name), Services);
 
-    public void UpsertReplicaSet(OwnedObject replicaSet) =>
-        Upsert(_replicaSets, Key(replicaSet.Namespace, replicaSet.Name), replicaSet, ReplicaSets);
+    public void UpsertReplicaSet(OwnedObject replicaSet)
+    {
+        var key = Key(replicaSet.Namespace, replicaSet.Name);
+        if (_replicaSets.GetValueOrDefault(key)?.Owner != replicaSet.Owner)
+        {
+            _ownersGeneration++;
+        }
 
-    public void DeleteReplicaSet(string @namespace, string name) => _replicaSets.Remove(Key(@namespace, name));
+        Upsert(_replicaSets, key, replicaSet, ReplicaSets);
+    }
 
-    public void ReplaceReplicaSets(IEnumerable<OwnedObject> replicaSets) =>
+    public void DeleteReplicaSet(string @namespace, string name)
+    {
+        if (_replicaSets.Remove(Key(@namespace, name)))
+        {
+            _ownersGeneration++;
+        }
+    }
+
+    public void ReplaceReplicaSets(IEnumerable<OwnedObject> replicaSets)
+    {
+        _ownersGeneration++;
         Replace(_replicaSets, replicaSets, r => Key(r.Namespace, r.Name), ReplicaSets);
+    }
 
-    public void UpsertJob(OwnedObject job) => Upsert(_jobs, Key(job.Namespace, job.Name), job, Jobs);
+    public void UpsertJob(OwnedObject job)
+    {
+        var key = Key(job.Namespace, job.Name);
+        if (_jobs.GetValueOrDefault(key)?.Owner != job.Owner)
+        {
+            _ownersGeneration++;
+        }
 
-    public void DeleteJob(string @namespace, string name) => _jobs.Remove(Key(@namespace, name));
+        Upsert(_jobs, key, job, Jobs);
+    }
 
-    public void ReplaceJobs(IEnumerable<OwnedObject> jobs) => Replace(_jobs, jobs, j => Key(j.Namespace, j.Name), Jobs);
+    public void DeleteJob(string @namespace, string name)
+    {
+        if (_jobs.Remove(Key(@namespace, name)))
+        {
+            _ownersGeneration++;
+        }
+    }
+
+    public void ReplaceJobs(IEnumerable<OwnedObject> jobs)
+    {
+        _ownersGeneration++;
+        Replace(_jobs, jobs, j => Key(j.Namespace, j.Name), Jobs);
+    }
 
     /// <summary>The endpoint a pod stands for, its workload resolved through the ReplicaSets and Jobs known now.</summary>
     public NetworkEndpoint EndpointOf(PodRecord pod)
@@ -139,7 +176,7 @@ public sealed class ClusterState
             builder.AddPod(endpoint, addresses);
         }
 
-        var live = new List<(PodRecord Pod, long Sequence)>(_pods.Count);
+        var live = new List<PodEntry>(_pods.Count);
         foreach (var entry in _pods.Values)
         {
             if (entry.Pod.Node.Length > 0)
@@ -157,9 +194,16 @@ public sealed class ClusterState
         }
 
         live.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
-        foreach (var (pod, _) in live)
+        foreach (var entry in live)
         {
-            builder.AddPod(EndpointOf(pod), pod.PodIps);
+            // The resolved endpoint is kept until a ReplicaSet or Job changes: most builds then allocate nothing per pod.
+            if (entry.Endpoint is null || entry.OwnersGeneration != _ownersGeneration)
+            {
+                entry.Endpoint = EndpointOf(entry.Pod);
+                entry.OwnersGeneration = _ownersGeneration;
+            }
+
+            builder.AddPod(entry.Endpoint, entry.Pod.PodIps);
         }
 
         foreach (var service in _services.Values)
@@ -214,5 +258,16 @@ public sealed class ClusterState
         {
             Upsert(table, keyOf(value), value, kind);
         }
+    }
+
+    private sealed class PodEntry(PodRecord pod, long sequence)
+    {
+        public PodRecord Pod { get; } = pod;
+
+        public long Sequence { get; } = sequence;
+
+        public NetworkEndpoint? Endpoint { get; set; }
+
+        public long OwnersGeneration { get; set; }
     }
 }

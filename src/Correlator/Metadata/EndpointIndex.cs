@@ -1,22 +1,22 @@
-using System.Collections.Frozen;
 using FlowExporter.Correlator.Net;
 
 namespace FlowExporter.Correlator.Metadata;
 
 /// <summary>
 /// An immutable snapshot of what metadata knows, read without locks from any thread (sources publish a new one by
-/// swapping a reference). Lookups: an exact address (pod IP, node IP of host-network pods, static IP) first, then a
+/// swapping a reference). Its tables are handed over by the builder and never written again, which is what makes
+/// concurrent reads safe. Lookups: an exact address (pod IP, node IP of host-network pods, static IP) first, then a
 /// Service ClusterIP, then the longest CIDR prefix that contains the address.
 /// </summary>
 public sealed class EndpointIndex
 {
-    private readonly FrozenDictionary<IpAddress, NetworkEndpoint> _addresses;
-    private readonly FrozenDictionary<IpAddress, NetworkEndpoint> _services;
+    private readonly Dictionary<IpAddress, NetworkEndpoint> _addresses;
+    private readonly Dictionary<IpAddress, NetworkEndpoint> _services;
     private readonly CidrTable _cidrs;
 
     internal EndpointIndex(
-        FrozenDictionary<IpAddress, NetworkEndpoint> addresses,
-        FrozenDictionary<IpAddress, NetworkEndpoint> services,
+        Dictionary<IpAddress, NetworkEndpoint> addresses,
+        Dictionary<IpAddress, NetworkEndpoint> services,
         CidrTable cidrs)
     {
         _addresses = addresses;
@@ -25,7 +25,7 @@ public sealed class EndpointIndex
     }
 
     public static EndpointIndex Empty { get; } =
-        new(FrozenDictionary<IpAddress, NetworkEndpoint>.Empty, FrozenDictionary<IpAddress, NetworkEndpoint>.Empty, CidrTable.Empty);
+        new(new Dictionary<IpAddress, NetworkEndpoint>(), new Dictionary<IpAddress, NetworkEndpoint>(), CidrTable.Empty);
 
     /// <summary>Pod IPs, node IPs (host-network) and static single IPs, each with its endpoint.</summary>
     public IReadOnlyDictionary<IpAddress, NetworkEndpoint> Addresses => _addresses;

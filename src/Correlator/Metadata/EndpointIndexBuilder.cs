@@ -1,4 +1,3 @@
-using System.Collections.Frozen;
 using FlowExporter.Correlator.Net;
 
 namespace FlowExporter.Correlator.Metadata;
@@ -11,9 +10,9 @@ namespace FlowExporter.Correlator.Metadata;
 /// </summary>
 public sealed class EndpointIndexBuilder
 {
-    private readonly Dictionary<IpAddress, NetworkEndpoint> _addresses = [];
-    private readonly Dictionary<IpAddress, NetworkEndpoint> _services = [];
-    private readonly Dictionary<IpPrefix, NetworkEndpoint> _cidrs = [];
+    private Dictionary<IpAddress, NetworkEndpoint> _addresses = [];
+    private Dictionary<IpAddress, NetworkEndpoint> _services = [];
+    private Dictionary<IpPrefix, NetworkEndpoint> _cidrs = [];
 
     public int Count => _addresses.Count + _services.Count + _cidrs.Count;
 
@@ -44,10 +43,15 @@ public sealed class EndpointIndexBuilder
     public void AddCidr(IpPrefix prefix, NetworkEndpoint endpoint, bool replaceOnTie = true) =>
         Put(_cidrs, prefix, endpoint, replaceOnTie);
 
-    public EndpointIndex Build() =>
-        Count == 0
-            ? EndpointIndex.Empty
-            : new EndpointIndex(_addresses.ToFrozenDictionary(), _services.ToFrozenDictionary(), CidrTable.Create(_cidrs));
+    /// <summary>Hands the tables over to a new index (no copy) and starts the builder afresh.</summary>
+    public EndpointIndex Build()
+    {
+        var index = Count == 0 ? EndpointIndex.Empty : new EndpointIndex(_addresses, _services, CidrTable.Create(_cidrs));
+        _addresses = [];
+        _services = [];
+        _cidrs = [];
+        return index;
+    }
 
     /// <summary>Lower is stronger.</summary>
     internal static int Weakness(NetworkEndpoint endpoint) =>

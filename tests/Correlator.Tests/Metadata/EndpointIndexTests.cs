@@ -110,10 +110,11 @@ public sealed class EndpointIndexTests
         fromK8s.AddPod(k8s, [ip]);
 
         // Whatever order the snapshots come in.
-        var merged = EndpointIndex.Merge([fromFile.Build(), fromOvs.Build(), fromK8s.Build()]);
+        var (fileIndex, ovsIndex, k8sIndex) = (fromFile.Build(), fromOvs.Build(), fromK8s.Build());
+        var merged = EndpointIndex.Merge([fileIndex, ovsIndex, k8sIndex]);
         Assert.Same(k8s, merged.Find(ip));
         Assert.Same(ovs, merged.Find(onlyOvs));
-        merged = EndpointIndex.Merge([fromK8s.Build(), fromOvs.Build(), fromFile.Build()]);
+        merged = EndpointIndex.Merge([k8sIndex, ovsIndex, fileIndex]);
         Assert.Same(k8s, merged.Find(ip));
         Assert.Same(ovs, merged.Find(onlyOvs));
     }
@@ -145,6 +146,18 @@ public sealed class EndpointIndexTests
         Assert.Same(pod, merged.Find(Ip("10.244.1.7")));
         Assert.Same(cidr, merged.Find(Ip("10.244.1.9")));
         Assert.Equal(2, merged.Count);
+    }
+
+    [Fact]
+    public void Build_hands_the_tables_over_and_starts_afresh()
+    {
+        var builder = new EndpointIndexBuilder();
+        builder.AddAddress(Ip("10.0.0.1"), Pod("a", "p", "n"));
+        var first = builder.Build();
+        builder.AddAddress(Ip("10.0.0.2"), Pod("a", "q", "n"));
+        var second = builder.Build();
+        Assert.Equal([Ip("10.0.0.1")], first.Addresses.Keys);
+        Assert.Equal([Ip("10.0.0.2")], second.Addresses.Keys);
     }
 
     [Fact]

@@ -115,7 +115,8 @@ public sealed class EndpointsFileSourceTests : IDisposable
         {
             File.WriteAllText(FilePath, "- { ip: 10.0.0.1, name: second-and-longer }\n");
             await KubernetesTestBed.WaitUntilAsync(() => source.Current.Find(IpAddress.Parse("10.0.0.1"))?.PodName == "second-and-longer", "the periodic check reloads");
-            Assert.Equal(1, source.Reloads);
+            // At least once: the check may also catch the file half-written (empty, which is valid) on its way.
+            Assert.True(source.Reloads >= 1);
         }
         finally
         {
