@@ -149,6 +149,22 @@ public sealed class KubernetesSourceTests
     }
 
     [Fact]
+    public async Task A_500_on_the_watch_request_retries_the_watch_from_the_same_version_without_relisting()
+    {
+        await using var bed = await KubernetesTestBed.StartAsync(server =>
+        {
+            server.FailNextWatch("pods", FakeApiServer.Status(500, "InternalError", "etcdserver: leader changed"));
+            server.FailNextWatch("pods", FakeApiServer.Status(503, "ServiceUnavailable", "apiserver is shutting down"));
+        });
+        var watch = await bed.Server.NextWatchAsync("pods");
+        Assert.Equal("554", watch.ResourceVersion);
+        Assert.Equal(1, bed.Server.ListCount("pods"));
+        Assert.Equal(1, await bed.ErrorsAsync("http_500"));
+        Assert.Equal(1, await bed.ErrorsAsync("http_503"));
+        await Until(() => bed.Health.IsUp("kubernetes"), "up is 1 again");
+    }
+
+    [Fact]
     public async Task A_slow_server_times_out_and_the_source_retries()
     {
         await using var bed = await KubernetesTestBed.StartAsync(
