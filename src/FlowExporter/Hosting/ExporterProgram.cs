@@ -3,7 +3,9 @@ using System.Net.Sockets;
 using FlowExporter.Capture;
 using FlowExporter.Commands;
 using FlowExporter.Configuration;
+using FlowExporter.Endpoints;
 using FlowExporter.Http;
+using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
 using FlowExporter.Snmp;
 using FlowExporter.Sources;
@@ -89,6 +91,7 @@ public static class ExporterProgram
             console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
             console.UseUtcTimestamp = true;
         });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(4));
 
         var registry = Metrics.NewCustomRegistry();
@@ -120,6 +123,8 @@ public static class ExporterProgram
         }
 
         services.AddSnmpSource(SnmpOptions.FromConfiguration(options.Root.GetSection("snmp")));
+        services.AddKubernetesSource(KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes")));
+        services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();
