@@ -89,19 +89,31 @@ public sealed class ConnectionMetricsWriter
         (IgnoredReason.OrphanFragment, "orphan_fragment"),
     ];
 
-    private static readonly string[] EvidenceLabels = ["syn", "synack", "port", "first_packet"];
+    private static readonly byte[][] EvidenceLabels = [.. new[] { "syn", "synack", "port", "first_packet" }.Select(ExpositionWriter.Escape)];
+
+    private static readonly byte[][] ProtocolLabels = [.. Enumerable.Range(0, 256).Select(p => ExpositionWriter.Escape(IpProtocol.Name((byte)p)))];
 
     private readonly string _node;
+    private readonly byte[] _nodeLabel;
     private readonly SeriesNaming _naming;
+    private byte[][] _interfaceLabels = [];
+    private IReadOnlyList<string>? _interfaceNames;
 
     public ConnectionMetricsWriter(string node, SeriesNaming naming)
     {
         _node = node;
+        _nodeLabel = ExpositionWriter.Escape(node);
         _naming = naming;
     }
 
     public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> interfaceNames)
     {
+        if (!ReferenceEquals(interfaceNames, _interfaceNames))
+        {
+            _interfaceLabels = [.. interfaceNames.Select(ExpositionWriter.Escape)];
+            _interfaceNames = interfaceNames;
+        }
+
         var (bytesFamily, packetsFamily) = _naming == SeriesNaming.Skydive ? (SkydiveBytes, SkydivePackets) : (BytesTotal, PacketsTotal);
         WriteConnections(writer, snapshot, interfaceNames, bytesFamily, bytes: true);
         WriteConnections(writer, snapshot, interfaceNames, packetsFamily, bytes: false);
@@ -115,18 +127,26 @@ public sealed class ConnectionMetricsWriter
         foreach (ref readonly var sample in snapshot.Samples)
         {
             var counters = sample.Counters;
-            WriteConnection(writer, family, sample, names, "initiator_to_target", bytes ? counters.ForwardBytes : counters.ForwardPackets);
-            WriteConnection(writer, family, sample, names, "target_to_initiator", bytes ? counters.BackwardBytes : counters.BackwardPackets);
+            WriteConnection(writer, family, sample, "initiator_to_target"u8, bytes ? counters.ForwardBytes : counters.ForwardPackets);
+            WriteConnection(writer, family, sample, "target_to_initiator"u8, bytes ? counters.BackwardBytes : counters.BackwardPackets);
         }
     }
 
-    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in Series.SeriesSample sample, IReadOnlyList<string> names, string direction, ulong value)
+    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in Series.SeriesSample sample, ReadOnlySpan<byte> direction, ulong value)
     {
         var key = sample.Key;
         writer.BeginSample(family);
-        writer.Label("node"u8, _node);
-        writer.Label("interface"u8, NameOf(names, key.Interface));
-        writer.Label("protocol"u8, IpProtocol.Name(key.Protocol));
+        writer.LabelRaw("node"u8, _nodeLabel);
+        if (key.Interface < _interfaceLabels.Length)
+        {
+            writer.LabelRaw("interface"u8, _interfaceLabels[key.Interface]);
+        }
+        else
+        {
+            writer.Label("interface"u8, $"if{key.Interface}");
+        }
+
+        writer.LabelRaw("protocol"u8, ProtocolLabels[key.Protocol]);
         writer.Label("initiator_ip"u8, key.Initiator);
         if (key.HasInitiatorPort)
         {
@@ -139,8 +159,8 @@ public sealed class ConnectionMetricsWriter
             writer.Label("target_port"u8, key.TargetPort);
         }
 
-        writer.Label("direction"u8, direction);
-        writer.Label("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
+        writer.LabelRaw("direction"u8, direction);
+        writer.LabelRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
         writer.Value(value);
     }
 

@@ -44,6 +44,23 @@ public sealed class ExpositionWriter
         WriteRaw("\""u8);
     }
 
+    /// <summary>A label whose value is already escaped UTF-8 (see <see cref="Escape"/>): constants and cached values.</summary>
+    public void LabelRaw(ReadOnlySpan<byte> name, ReadOnlySpan<byte> escapedValue)
+    {
+        StartLabel(name);
+        WriteRaw(escapedValue);
+        WriteRaw("\""u8);
+    }
+
+    /// <summary>A label value escaped and encoded once, for <see cref="LabelRaw"/>.</summary>
+    public static byte[] Escape(string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new ExpositionWriter(buffer, ExpositionFormat.PrometheusText);
+        writer.WriteEscaped(value);
+        return buffer.WrittenSpan.ToArray();
+    }
+
     /// <summary>A label whose value formats itself as UTF-8 (numbers, addresses) and needs no escaping.</summary>
     public void Label<T>(ReadOnlySpan<byte> name, T value)
         where T : IUtf8SpanFormattable
