@@ -34,6 +34,9 @@ public sealed class IpPrefixTests
         Assert.True(IpPrefix.TryParse("10.244.0.0/16", out var v4));
         Assert.True(v4.Contains(IpAddress.Parse("10.244.255.1")));
         Assert.False(v4.Contains(IpAddress.Parse("10.245.0.1")));
-        Assert.False(v4.Contains(IpAddress.Parse("::ffff:10.244.0.1")));
+        Assert.False(v4.Contains(IpAddress.Parse("fd00::10.244.0.1")));
+
+        // An IPv4-mapped IPv6 address is the IPv4 address it maps (IpAddress holds IPv4 in that form).
+        Assert.True(v4.Contains(IpAddress.Parse("::ffff:10.244.0.1")));
     }
 }
