@@ -1,6 +1,7 @@
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Metadata;
 
 namespace FlowExporter.Correlator.Capture;
 
@@ -98,6 +99,7 @@ public sealed class ConnectionMetricsWriter
     private readonly SeriesNaming _naming;
     private byte[][] _interfaceLabels = [];
     private IReadOnlyList<string>? _interfaceNames;
+    private Resolved[] _resolved = [];
 
     public ConnectionMetricsWriter(string node, SeriesNaming naming)
     {
@@ -106,8 +108,13 @@ public sealed class ConnectionMetricsWriter
         _naming = naming;
     }
 
-    public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> interfaceNames)
+    /// <summary>
+    /// Writes the snapshot. With an endpoint index (a metadata source is configured) each connection series gains the
+    /// pods, namespaces and workloads of both ends, the target's Service, and <c>observed_at</c>.
+    /// </summary>
+    public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> interfaceNames, EndpointIndex? endpoints = null)
     {
+        Resolve(snapshot, endpoints);
         if (!ReferenceEquals(interfaceNames, _interfaceNames))
         {
             _interfaceLabels = [.. interfaceNames.Select(ExpositionWriter.Escape)];
@@ -124,15 +131,17 @@ public sealed class ConnectionMetricsWriter
     private void WriteConnections(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names, MetricFamily family, bool bytes)
     {
         writer.Family(family);
-        foreach (ref readonly var sample in snapshot.Samples)
+        var samples = snapshot.Samples;
+        for (var i = 0; i < samples.Length; i++)
         {
+            ref readonly var sample = ref samples[i];
             var counters = sample.Counters;
-            WriteConnection(writer, family, sample, "initiator_to_target"u8, bytes ? counters.ForwardBytes : counters.ForwardPackets);
-            WriteConnection(writer, family, sample, "target_to_initiator"u8, bytes ? counters.BackwardBytes : counters.BackwardPackets);
+            WriteConnection(writer, family, sample, _resolved[i], "initiator_to_target"u8, bytes ? counters.ForwardBytes : counters.ForwardPackets);
+            WriteConnection(writer, family, sample, _resolved[i], "target_to_initiator"u8, bytes ? counters.BackwardBytes : counters.BackwardPackets);
         }
     }
 
-    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in Series.SeriesSample sample, ReadOnlySpan<byte> direction, ulong value)
+    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in Series.SeriesSample sample, in Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
     {
         var key = sample.Key;
         writer.BeginSample(family);
@@ -161,8 +170,80 @@ public sealed class ConnectionMetricsWriter
 
         writer.LabelRaw("direction"u8, direction);
         writer.LabelRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
+        if (resolved.ObservedAt is { } observedAt)
+        {
+            writer.LabelRaw("observed_at"u8, observedAt);
+            EndpointLabels(writer, resolved.Initiator, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
+            EndpointLabels(writer, resolved.Target, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
+            if (resolved.Service is { } service)
+            {
+                writer.Label("target_namespace"u8, service.Namespace);
+                writer.Label("target_service"u8, service.Name);
+            }
+        }
+
         writer.Value(value);
     }
+
+    private static void EndpointLabels(ExpositionWriter writer, NetworkEndpoint? endpoint, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
+    {
+        if (endpoint is null)
+        {
+            return;
+        }
+
+        if (endpoint.Namespace.Length > 0)
+        {
+            writer.Label(namespaceLabel, endpoint.Namespace);
+        }
+
+        if (endpoint.PodName.Length > 0)
+        {
+            writer.Label(podLabel, endpoint.PodName);
+        }
+
+        if (endpoint.Workload.Length > 0)
+        {
+            writer.Label(workloadLabel, endpoint.Workload);
+        }
+    }
+
+    /// <summary>
+    /// Looks both ends of every series up once per scrape. <c>observed_at</c> says where this node sits on the
+    /// connection: <c>initiator</c> when the initiator is local (its node is this node; both local counts as initiator),
+    /// else <c>target</c> when the target is, else <c>transit</c>; summing one value over all nodes never counts a
+    /// connection twice.
+    /// </summary>
+    private void Resolve(ConnectionSnapshot snapshot, EndpointIndex? endpoints)
+    {
+        var samples = snapshot.Samples;
+        if (_resolved.Length < samples.Length)
+        {
+            _resolved = new Resolved[Math.Max(samples.Length, _resolved.Length * 2)];
+        }
+
+        for (var i = 0; i < samples.Length; i++)
+        {
+            if (endpoints is null)
+            {
+                _resolved[i] = default;
+                continue;
+            }
+
+            var key = samples[i].Key;
+            var initiator = endpoints.Find(key.Initiator);
+            var service = endpoints.FindService(key.Target);
+            var target = service is null ? endpoints.Find(key.Target) : null;
+            var observedAt = initiator?.Node == _node ? ObservedInitiator : target?.Node == _node ? ObservedTarget : ObservedTransit;
+            _resolved[i] = new Resolved(initiator, target, service?.Service, observedAt);
+        }
+    }
+
+    private static readonly byte[] ObservedInitiator = "initiator"u8.ToArray();
+    private static readonly byte[] ObservedTarget = "target"u8.ToArray();
+    private static readonly byte[] ObservedTransit = "transit"u8.ToArray();
+
+    private readonly record struct Resolved(NetworkEndpoint? Initiator, NetworkEndpoint? Target, ServiceRef? Service, byte[]? ObservedAt);
 
     private void WriteLifecycle(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names)
     {

@@ -4,6 +4,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Sources;
 
@@ -22,11 +23,15 @@ public sealed class ConnectionAccounting : IMetricsContributor
     private readonly ConnectionMetricsWriter _writer;
     private readonly List<string> _interfaceNames = [];
     private readonly TimeProvider? _clock;
+    private readonly Func<EndpointIndex>? _endpoints;
     private string[] _namesSnapshot = [];
 
-    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock)
+    /// <param name="endpoints">The merged endpoint metadata, when a metadata source is configured: connection series then
+    /// carry pods, workloads and <c>observed_at</c>.</param>
+    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock, Func<EndpointIndex>? endpoints = null)
     {
         _clock = clock;
+        _endpoints = endpoints;
         var capture = options.Capture;
         _series = new ConnectionSeriesStore(options.Connections.MaxSeries);
         var decoder = new FrameDecoder(new DecoderOptions
@@ -82,7 +87,7 @@ public sealed class ConnectionAccounting : IMetricsContributor
                 names = _namesSnapshot;
             }
 
-            _writer.Write(writer, _snapshot, names);
+            _writer.Write(writer, _snapshot, names, _endpoints?.Invoke());
         }
     }
 }

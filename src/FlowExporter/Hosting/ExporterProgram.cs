@@ -109,7 +109,11 @@ public static class ExporterProgram
         services.AddSingleton<MetricsExposition>();
         if (options.Capture.Enabled)
         {
-            services.AddSingleton(provider => new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>()));
+            services.AddSingleton(provider =>
+            {
+                var metadata = provider.GetService<EndpointMetadata>();
+                return new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
+            });
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
             services.AddSingleton<LiveCapture>();
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
