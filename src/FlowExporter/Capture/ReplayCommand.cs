@@ -1,5 +1,6 @@
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Endpoints;
 using FlowExporter.Hosting;
 using FlowExporter.Http;
 using FlowExporter.Sources;
@@ -46,7 +47,10 @@ public static class ReplayCommand
                 return 2;
             }
 
-            var accounting = new ConnectionAccounting(options, clock: null);
+            // The static endpoints file (validated when the options were read) labels pods in replay too.
+            var endpointsFile = EndpointsFileOptions.FromConfiguration(options.Root);
+            var endpoints = endpointsFile.Path is { } endpointsPath ? EndpointsFileParser.Parse(await File.ReadAllTextAsync(endpointsPath, cancellationToken).ConfigureAwait(false)) : null;
+            var accounting = new ConnectionAccounting(options, clock: null, endpoints is null ? null : () => endpoints);
             using var filter = new FileFilter(options.Capture.Bpf);
             if (!filter.IsEmpty)
             {

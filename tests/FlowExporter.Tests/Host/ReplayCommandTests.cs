@@ -51,6 +51,31 @@ public sealed class ReplayCommandTests
     }
 
     [Fact]
+    public async Task Replay_labels_pods_from_the_static_endpoints_file()
+    {
+        var directory = Directory.CreateTempSubdirectory("fe-replay-").FullName;
+        try
+        {
+            var endpoints = Path.Combine(directory, "endpoints.yaml");
+            await File.WriteAllTextAsync(endpoints, "- { ip: 10.1.1.2, name: client-0, namespace: shop, node: here, workload: client }\n- { cidr: 10.1.1.0/30, name: gateway, namespace: infra, node: there, workload: gw }\n");
+            var config = Path.Combine(directory, "config.yaml");
+            await File.WriteAllTextAsync(config, $"endpoints_file: {endpoints}\n");
+            var (exit, output, _) = await RunAsync("replay", Fixture("pcap/http-tcp-ethernet.pcap"), "--config", config, "--node", "here");
+            Assert.Equal(0, exit);
+            var sample = Exposition.Parse(output).Named("network_connection_bytes_total").First();
+            Assert.Equal("initiator", sample.Label("observed_at"));
+            Assert.Equal("client-0", sample.Label("initiator_pod"));
+            Assert.Equal("shop", sample.Label("initiator_namespace"));
+            Assert.Equal("gateway", sample.Label("target_pod"));
+            Assert.Equal("gw", sample.Label("target_workload"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_capture_filter_applies_to_files()
     {
         var (exit, output, _) = await RunAsync("replay", Fixture("pcap/vxlan-http.pcap"), "--bpf", "udp port 53");
