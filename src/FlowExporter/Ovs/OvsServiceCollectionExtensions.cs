@@ -1,3 +1,4 @@
+using FlowExporter.Endpoints;
 using FlowExporter.Sources;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -28,6 +29,8 @@ public static class OvsServiceCollectionExtensions
 
         services.AddSingleton<IMetricsContributor>(sp => sp.GetRequiredService<IOvsSource>());
         services.AddSingleton<IHostedService>(sp => (IHostedService)sp.GetRequiredService<IOvsSource>());
+        services.AddSingleton<IEndpointIndexSource>(sp => new OvsEndpointIndexSource(sp.GetRequiredService<IOvsSource>(), node));
+        services.AddEndpointMetadata();
         return services;
     }
 }

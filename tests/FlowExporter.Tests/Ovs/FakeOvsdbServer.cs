@@ -111,6 +111,22 @@ internal sealed class FakeOvsdbConnection(Socket socket) : IDisposable
         return request;
     }
 
+    /// <summary>Keeps the connection open and healthy: answers the client's echo probes, swallows anything else.</summary>
+    public async Task ServeHealthyAsync(CancellationToken cancellationToken)
+    {
+        while (await ReceiveAsync(cancellationToken) is { } message)
+        {
+            using (message)
+            {
+                var root = message.RootElement;
+                if (root.TryGetProperty("method", out var method) && method.GetString() == "echo")
+                {
+                    await SendAsync($"{{\"id\":{root.GetProperty("id").GetRawText()},\"result\":{root.GetProperty("params").GetRawText()},\"error\":null}}", cancellationToken);
+                }
+            }
+        }
+    }
+
     /// <summary>Keeps the connection open, swallowing what the client sends, until cancelled or the client leaves.</summary>
     public async Task IdleAsync(CancellationToken cancellationToken)
     {

@@ -22,7 +22,12 @@ public sealed class OvsRegistrationTests
 
         var source = provider.GetRequiredService<IOvsSource>();
         Assert.IsType(expected, source);
-        Assert.Same(source, Assert.Single(provider.GetServices<IMetricsContributor>()));
+        // The source and the merged endpoint metadata (OVS external_ids are a metadata source of their own).
+        var contributors = provider.GetServices<IMetricsContributor>().ToList();
+        Assert.Equal(2, contributors.Count);
+        Assert.Contains(source, contributors);
+        Assert.IsType<FlowExporter.Endpoints.EndpointMetadata>(contributors.Single(c => !ReferenceEquals(c, source)));
+        Assert.IsType<OvsEndpointIndexSource>(Assert.Single(provider.GetServices<FlowExporter.Endpoints.IEndpointIndexSource>()));
         Assert.Same(source, Assert.Single(provider.GetServices<IHostedService>()));
         Assert.False(provider.GetRequiredService<SourceHealth>().IsUp(IOvsSource.SourceName));
     }

@@ -135,7 +135,7 @@ public sealed class OvsdbMonitorSourceTests
             await c.AnswerMonitorAsync(InitialResult(), ct);
             if (Interlocked.Increment(ref sessions) > 1)
             {
-                await c.IdleAsync(ct); // the second session stays healthy
+                await c.ServeHealthyAsync(ct); // the second session stays healthy
                 return;
             }
 
