@@ -17,7 +17,9 @@ public sealed class ConnectionJoinTests
     private static NetworkEndpoint Pod(string ns, string name, string node, string workload) =>
         new(ns, name, node, WorkloadKinds.Deployment, workload, HostNetwork: false, EndpointSource.Kubernetes);
 
-    private static string Render(EndpointIndex? index, params DecodedPacket[] packets)
+    private static string Render(EndpointIndex? index, params DecodedPacket[] packets) => Render(index, ["veth0"], 0, packets);
+
+    private static string Render(EndpointIndex? index, string[] interfaces, ushort captureInterface, params DecodedPacket[] packets)
     {
         var series = new ConnectionSeriesStore(100);
         var pipeline = new CapturePipeline(
@@ -26,13 +28,13 @@ public sealed class ConnectionJoinTests
             new FragmentTracker(16, TimeSpan.FromSeconds(30)));
         foreach (var packet in packets)
         {
-            pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
+            pipeline.Tracker.Observe(captureInterface, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
         }
 
         var snapshot = new ConnectionSnapshot();
         snapshot.Capture(pipeline, series);
         var buffer = new ArrayBufferWriter<byte>();
-        new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus).Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, ["veth0"], index);
+        new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus).Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, interfaces, index);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
@@ -78,6 +80,18 @@ public sealed class ConnectionJoinTests
         var line = Line(Render(Index(), Packets.Tcp("10.244.1.5", 40001, "10.96.0.20", 5432, TcpFlags.Syn)), "10.96.0.20");
         Assert.Contains("target_namespace=\"shop\",target_service=\"db\"", line, StringComparison.Ordinal);
         Assert.DoesNotContain("target_pod=", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void With_both_pods_on_this_node_each_pod_port_sees_its_own_side()
+    {
+        var builder = new EndpointIndexBuilder();
+        builder.AddPod(Pod("shop", "web", "node-a", "web") with { Interface = "port-web" }, [IpAddress.Parse("10.244.1.5")]);
+        builder.AddPod(Pod("shop", "db", "node-a", "db") with { Interface = "port-db" }, [IpAddress.Parse("10.244.1.6")]);
+        var index = builder.Build();
+        var syn = Packets.Tcp("10.244.1.5", 40000, "10.244.1.6", 5432, TcpFlags.Syn);
+        Assert.Contains("observed_at=\"initiator\"", Line(Render(index, ["port-web", "port-db"], 0, syn), "5432"), StringComparison.Ordinal);
+        Assert.Contains("observed_at=\"target\"", Line(Render(index, ["port-web", "port-db"], 1, syn), "5432"), StringComparison.Ordinal);
     }
 
     [Fact]

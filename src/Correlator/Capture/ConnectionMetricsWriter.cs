@@ -114,7 +114,7 @@ public sealed class ConnectionMetricsWriter
     /// </summary>
     public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> interfaceNames, EndpointIndex? endpoints = null)
     {
-        Resolve(snapshot, endpoints);
+        Resolve(snapshot, endpoints, interfaceNames);
         if (!ReferenceEquals(interfaceNames, _interfaceNames))
         {
             _interfaceLabels = [.. interfaceNames.Select(ExpositionWriter.Escape)];
@@ -209,12 +209,12 @@ public sealed class ConnectionMetricsWriter
     }
 
     /// <summary>
-    /// Looks both ends of every series up once per scrape. <c>observed_at</c> says where this node sits on the
-    /// connection: <c>initiator</c> when the initiator is local (its node is this node; both local counts as initiator),
-    /// else <c>target</c> when the target is, else <c>transit</c>; summing one value over all nodes never counts a
-    /// connection twice.
+    /// Looks both ends of every series up once per scrape. <c>observed_at</c> says where this capture point sits on the
+    /// connection: <c>initiator</c> when the initiator is local to it (both local counts as initiator), else
+    /// <c>target</c> when the target is, else <c>transit</c>; summing one value over all nodes and interfaces never
+    /// counts a connection twice.
     /// </summary>
-    private void Resolve(ConnectionSnapshot snapshot, EndpointIndex? endpoints)
+    private void Resolve(ConnectionSnapshot snapshot, EndpointIndex? endpoints, IReadOnlyList<string> interfaceNames)
     {
         var samples = snapshot.Samples;
         if (_resolved.Length < samples.Length)
@@ -234,10 +234,19 @@ public sealed class ConnectionMetricsWriter
             var initiator = endpoints.Find(key.Initiator);
             var service = endpoints.FindService(key.Target);
             var target = service is null ? endpoints.Find(key.Target) : null;
-            var observedAt = initiator?.Node == _node ? ObservedInitiator : target?.Node == _node ? ObservedTarget : ObservedTransit;
+            var captureInterface = key.Interface < interfaceNames.Count ? interfaceNames[key.Interface] : string.Empty;
+            var observedAt = IsLocalTo(initiator, captureInterface) ? ObservedInitiator : IsLocalTo(target, captureInterface) ? ObservedTarget : ObservedTransit;
             _resolved[i] = new Resolved(initiator, target, service?.Service, observedAt);
         }
     }
+
+    /// <summary>
+    /// An end is local to this capture point when it lives on this node and, where metadata knows the port it sits behind
+    /// (OVS external_ids), that port is the capture interface: one node capturing on both pods' ports then sees the
+    /// connection once as initiator and once as target.
+    /// </summary>
+    private bool IsLocalTo(NetworkEndpoint? endpoint, string captureInterface) =>
+        endpoint is not null && endpoint.Node == _node && (endpoint.Interface.Length == 0 || endpoint.Interface == captureInterface);
 
     private static readonly byte[] ObservedInitiator = "initiator"u8.ToArray();
     private static readonly byte[] ObservedTarget = "target"u8.ToArray();
