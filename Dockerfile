@@ -26,8 +26,8 @@ COPY --from=build /app ./
 ENV DOTNET_EnableDiagnostics=0
 EXPOSE 9004
 # Runs as root: raw packet capture needs CAP_NET_RAW in the effective set, which Kubernetes grants (added
-# capabilities) only to UID 0. A non-root user would need file capabilities (setcap cap_net_raw+ep) on the binary,
-# which the dotnet apphost does not tolerate well (secure-execution mode ignores DOTNET_* variables); see docs/deploy.md.
+# capabilities) only to UID 0. A non-root user would need file capabilities (setcap cap_net_raw+ep) on the apphost
+# and libcap in this image; that variant is not tried here. See docs/deploy.md.
 USER 0
 ENTRYPOINT ["/app/flowexporter"]
 CMD ["--config", "/etc/flowexporter/config.yaml"]
