@@ -12,7 +12,7 @@ RUN dotnet restore src/FlowExporter/FlowExporter.csproj
 COPY src/ src/
 # Framework-dependent (the runtime image carries ASP.NET Core), with the native apphost `flowexporter`.
 RUN dotnet publish src/FlowExporter/FlowExporter.csproj -c Release --no-restore -o /app \
-      -p:UseAppHost=true -p:SelfContained=false -p:DebugType=none -p:GenerateDocumentationFile=false
+      -p:UseAppHost=true -p:SelfContained=false -p:DebugType=none
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # libpcap for live capture. The package is libpcap0.8t64 on distributions after the 64-bit time_t transition
