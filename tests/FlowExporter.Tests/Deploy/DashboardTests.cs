@@ -3,8 +3,12 @@ using System.Text.Json;
 namespace FlowExporter.Tests.Deploy;
 
 /// <summary>prometheus/grafana/flowexporter.json is provisioning-ready: identity, variables, queries and units.</summary>
-public sealed class DashboardTests
+public sealed class DashboardTests : IDisposable
 {
+    private readonly string _directory = Directory.CreateTempSubdirectory("fe-dashboard-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
     private static JsonElement Dashboard() =>
         JsonDocument.Parse(File.ReadAllText(RepositoryFiles.PathOf("prometheus", "grafana", "flowexporter.json"))).RootElement;
 
@@ -60,5 +64,30 @@ public sealed class DashboardTests
         Assert.Contains("network_capture_dropped_packets_total", queries, StringComparison.Ordinal);
         Assert.Contains("flowexporter_source_up", queries, StringComparison.Ordinal);
         Assert.Contains(Panels(), p => p.GetProperty("type").GetString() == "table");
+    }
+
+    [Fact]
+    public void Every_query_is_valid_PromQL_for_promtool()
+    {
+        // promtool has no parse-only command here: each query, with Grafana's variables substituted, becomes a
+        // recording rule that `promtool check rules` parses.
+        var rules = new System.Text.StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        var count = 0;
+        foreach (var expr in Panels().SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!))
+        {
+            var query = expr.Replace("$__rate_interval", "5m", StringComparison.Ordinal)
+                .Replace("$node", ".*", StringComparison.Ordinal)
+                .Replace("$namespace", ".*", StringComparison.Ordinal)
+                .Replace("$pod", ".*", StringComparison.Ordinal);
+            Assert.DoesNotContain("$", query, StringComparison.Ordinal);
+            rules.Append("      - record: dashboard:query_").Append(++count).Append('\n')
+                .Append("        expr: ").Append(JsonSerializer.Serialize(query)).Append('\n');
+        }
+
+        var file = Path.Combine(_directory, "dashboard-rules.yml");
+        File.WriteAllText(file, rules.ToString());
+        var result = ExternalTool.Run("promtool", ["check", "rules", file], _directory);
+        Assert.True(result.ExitCode == 0, result.Describe("promtool check rules (dashboard queries)"));
+        Assert.Contains($"SUCCESS: {count} rules found", result.Output + result.Error, StringComparison.Ordinal);
     }
 }
