@@ -1,0 +1,67 @@
+using FlowExporter.Configuration;
+using FlowExporter.Endpoints;
+using FlowExporter.Kubernetes;
+using FlowExporter.Ovs;
+using FlowExporter.Snmp;
+using k8s.Models;
+
+namespace FlowExporter.Tests.Deploy;
+
+/// <summary>The ConfigMap's config file is one the exporter accepts, with the environment the DaemonSet gives it.</summary>
+public sealed class DeployedConfigTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fe-deploy-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void The_ConfigMap_config_loads_and_every_source_section_validates()
+    {
+        var objects = KubernetesManifestTests.Rendered;
+        var configFile = Path.Combine(_directory, "config.yaml");
+        File.WriteAllText(configFile, Assert.Single(objects.OfType<V1ConfigMap>()).Data["config.yaml"]);
+
+        // The Secret's files as the pod sees them, here under a temporary folder instead of /etc/flowexporter/snmp.
+        var secret = Assert.Single(objects.OfType<V1Secret>());
+        foreach (var (name, value) in secret.StringData)
+        {
+            File.WriteAllText(Path.Combine(_directory, name), value + "\n");
+        }
+
+        var environment = new Dictionary<string, string?>
+        {
+            ["NODE_NAME"] = "worker-7",
+            ["FLOWEXPORTER_SNMP__TARGETS__0__COMMUNITY_FILE"] = Path.Combine(_directory, "tor-1-community"),
+        };
+        var options = ExporterOptions.FromConfiguration(ConfigLoader.Load(configFile, environment, new Dictionary<string, string?>()), "host-1");
+
+        Assert.Equal("worker-7", options.Node);
+        Assert.Equal(9004, options.Listen.Port);
+        Assert.True(options.Capture.Enabled);
+        Assert.False(options.Capture.Promiscuous);
+
+        var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
+        Assert.NotNull(ovs);
+        Assert.Equal(OvsMode.Ovsdb, ovs.Mode);
+
+        var snmp = SnmpOptions.FromConfiguration(options.Root.GetSection("snmp"), _ => null);
+        var target = Assert.Single(snmp.Targets);
+        Assert.Equal("tor-1", target.Name);
+
+        KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes"), _ => null);
+        EndpointsFileOptions.FromConfiguration(options.Root);
+    }
+
+    [Fact]
+    public void The_ConfigMap_names_the_secret_files_where_the_DaemonSet_mounts_them()
+    {
+        var objects = KubernetesManifestTests.Rendered;
+        var config = Assert.Single(objects.OfType<V1ConfigMap>()).Data["config.yaml"];
+        var secret = Assert.Single(objects.OfType<V1Secret>());
+        var referenced = System.Text.RegularExpressions.Regex.Matches(config, @"_file:\s*/etc/flowexporter/snmp/(\S+)")
+            .Select(m => m.Groups[1].Value)
+            .ToList();
+        Assert.NotEmpty(referenced);
+        Assert.All(referenced, name => Assert.Contains(name, secret.StringData.Keys));
+    }
+}
