@@ -22,6 +22,8 @@ public sealed class BasicAuthVerifier
     private readonly SemaphoreSlim _bcrypt = new(1, 1);
     private long _bcryptRuns;
 
+    internal static string DecoyHashForTests => DecoyHash;
+
     public BasicAuthVerifier(IReadOnlyDictionary<string, string> users)
     {
         _users = users;
