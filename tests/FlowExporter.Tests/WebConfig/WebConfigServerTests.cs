@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using CliWrap;
+using CliWrap.Buffered;
 using FlowExporter.Configuration;
 using FlowExporter.Hosting;
 using Microsoft.AspNetCore.Builder;
@@ -183,6 +185,31 @@ public sealed class WebConfigServerTests : IAsyncLifetime
         // On this OpenSSL the client side may refuse to even offer TLS 1.1, so the handshake failing alone proves
         // little: the server's own configured protocols are asserted too (see TlsProtocolsTests).
         await Assert.ThrowsAnyAsync<Exception>(() => HandshakeAsync(protocol));
+    }
+
+    [Fact]
+    public async Task Tls11_offered_by_openssl_gets_a_protocol_version_alert_from_the_server()
+    {
+        // openssl with security level 0 really offers TLS 1.1 (the .NET client above may not even try on this OpenSSL).
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        BufferedCommandResult result;
+        try
+        {
+            result = await Cli.Wrap("openssl")
+                .WithArguments(["s_client", "-connect", $"{_address.Host}:{_address.Port}", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0"])
+                .WithStandardInputPipe(PipeSource.FromString(string.Empty))
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            Assert.Fail($"this test needs the openssl command line tool: {ex.Message}");
+            return;
+        }
+
+        var text = result.StandardOutput + result.StandardError;
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("alert protocol version", text, StringComparison.Ordinal);
     }
 
     private async Task<SslProtocols> HandshakeAsync(SslProtocols protocol)
