@@ -54,6 +54,12 @@ public static class WebConfigHosting
     /// <summary>Adds the configured headers to every response and asks for credentials everywhere but the probes.</summary>
     public static IApplicationBuilder UseWebConfigSecurity(this IApplicationBuilder app, WebConfig webConfig)
     {
+        if (webConfig.NotApplied.Count > 0)
+        {
+            app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebConfigHosting))
+                .LogWarning("web_config_file: {Keys} checked but not applied on this platform (see docs/web-config.md)", string.Join(", ", webConfig.NotApplied));
+        }
+
         if (webConfig.Headers.Count == 0 && webConfig.BasicAuthUsers.Count == 0)
         {
             return app;
