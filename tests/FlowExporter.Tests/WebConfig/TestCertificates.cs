@@ -11,6 +11,8 @@ public sealed class TestCertificates : IDisposable
     {
         Directory = Path.Combine(Path.GetTempPath(), "webcfg-" + Guid.NewGuid().ToString("N")[..8]);
         System.IO.Directory.CreateDirectory(Directory);
+        var now = DateTimeOffset.UtcNow;
+        var (notBefore, notAfter) = (now.AddDays(-1), now.AddDays(1));
 
         using var serverKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256);
@@ -19,7 +21,7 @@ public sealed class TestCertificates : IDisposable
         san.AddDnsName("localhost");
         request.CertificateExtensions.Add(san.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        Server = request.CreateSelfSigned(DateTimeOffset.Now.AddDays(-1), DateTimeOffset.Now.AddDays(1));
+        Server = request.CreateSelfSigned(notBefore, notAfter);
         CertFile = Write("server.crt", Server.ExportCertificatePem());
         KeyFile = Write("server.key", serverKey.ExportPkcs8PrivateKeyPem());
 
@@ -30,18 +32,18 @@ public sealed class TestCertificates : IDisposable
         var caRequest = new CertificateRequest("CN=test client CA", caKey, HashAlgorithmName.SHA256);
         caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
         caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        using var ca = caRequest.CreateSelfSigned(DateTimeOffset.Now.AddDays(-1), DateTimeOffset.Now.AddDays(1));
+        using var ca = caRequest.CreateSelfSigned(notBefore, notAfter);
         ClientCaFile = Write("client-ca.crt", ca.ExportCertificatePem());
 
         using var clientKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var clientRequest = new CertificateRequest("CN=prometheus", clientKey, HashAlgorithmName.SHA256);
         clientRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
-        using var clientPublic = clientRequest.Create(ca, DateTimeOffset.Now.AddDays(-1), DateTimeOffset.Now.AddDays(1), [1, 2, 3, 4]);
+        using var clientPublic = clientRequest.Create(ca, notBefore, notAfter.AddHours(-1), [1, 2, 3, 4]);
         Client = clientPublic.CopyWithPrivateKey(clientKey);
 
         using var strangerKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var strangerRequest = new CertificateRequest("CN=stranger", strangerKey, HashAlgorithmName.SHA256);
-        Stranger = strangerRequest.CreateSelfSigned(DateTimeOffset.Now.AddDays(-1), DateTimeOffset.Now.AddDays(1));
+        Stranger = strangerRequest.CreateSelfSigned(notBefore, notAfter);
     }
 
     public string Directory { get; }
