@@ -5,6 +5,7 @@ using FlowExporter.Commands;
 using FlowExporter.Configuration;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
+using FlowExporter.Http.Security;
 using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
 using FlowExporter.Snmp;
@@ -83,7 +84,8 @@ public static class ExporterProgram
     public static WebApplication BuildApp(ExporterOptions options, Action<IServiceCollection>? configureTestServices = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen.Address, options.Listen.Port));
+        var webConfig = WebConfigParser.Load(options.WebConfigFile);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen.Address, options.Listen.Port, listen => listen.UseWebConfigTls(webConfig)));
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(console =>
         {
@@ -132,6 +134,7 @@ public static class ExporterProgram
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();
+        app.UseWebConfigSecurity(webConfig);
         app.MapExporterEndpoints(options.Node);
         return app;
     }
