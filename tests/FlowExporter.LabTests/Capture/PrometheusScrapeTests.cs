@@ -35,8 +35,10 @@ public sealed class PrometheusScrapeTests
         var rate = await prometheus.QueryAsync($"max(rate({Selector}[30s]))");
         Assert.True(rate.Count == 1 && rate[0].Value > 0, "a non-zero rate");
 
-        Assert.True(await WaitForExitAsync(iperfClient, TimeSpan.FromSeconds(60)), "iperf3 finished");
-        var json = iperfClient.Output[iperfClient.Output.IndexOf('{', StringComparison.Ordinal)..];
+        Assert.True(await iperfClient.WaitForExitAsync(TimeSpan.FromSeconds(60)), "iperf3 finished");
+        var start = iperfClient.Output.IndexOf('{', StringComparison.Ordinal);
+        Assert.True(start >= 0, $"iperf3 printed its JSON report:\n{iperfClient.Output}");
+        var json = iperfClient.Output[start..];
         using var report = JsonDocument.Parse(json);
         var iperfBytesPerSecond = report.RootElement.GetProperty("end").GetProperty("sum_sent").GetProperty("bits_per_second").GetDouble() / 8;
 
@@ -48,16 +50,5 @@ public sealed class PrometheusScrapeTests
         var samples = await prometheus.QueryAsync("scrape_samples_scraped{job=\"flowexporter\"}");
         Assert.True(samples.Single().Value > 20, $"{samples.Single().Value} samples scraped");
         Assert.Equal(1, (await prometheus.QueryAsync("up{job=\"flowexporter\"}")).Single().Value);
-    }
-
-    private static async Task<bool> WaitForExitAsync(BackgroundProcess process, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!process.HasExited && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(200);
-        }
-
-        return process.HasExited;
     }
 }

@@ -93,6 +93,22 @@ public sealed class BackgroundProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for the process to exit and its output to be read to the end; false if it is still running.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            // With asynchronous output reading, this also waits for both streams to reach their end.
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Sends SIGTERM (or SIGINT) and waits up to <paramref name="timeout"/>; returns whether it exited in time.</summary>
     public async Task<bool> StopAsync(TimeSpan timeout, bool interrupt = false)
     {
