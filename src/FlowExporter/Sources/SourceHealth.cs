@@ -36,9 +36,10 @@ public sealed class SourceHealth
 
     public void Failed(string source, string reason, TimeSpan duration)
     {
-        _up.WithLabels(source).Set(0);
-        _duration.WithLabels(source).Set(duration.TotalSeconds);
+        // Counted before up drops: whoever sees up at 0 also sees the failure that caused it.
         _errors.WithLabels(source, reason).Inc();
+        _duration.WithLabels(source).Set(duration.TotalSeconds);
+        _up.WithLabels(source).Set(0);
     }
 
     /// <summary>Marks a source down without counting another error (a state that persists, not a new failure).</summary>
