@@ -12,38 +12,18 @@ public sealed class CommunityClient : SnmpClient
     {
         ArgumentNullException.ThrowIfNull(request);
         var datagram = new CommunityMessage(CommunityMessage.Version2c, _community, request).Encode();
-        Pdu? answer = null;
-        var malformed = false;
-        try
-        {
-            await Transport.ExchangeAsync(datagram, received =>
+        return await ExchangeAsync(
+            datagram,
+            received =>
             {
-                try
-                {
-                    var message = CommunityMessage.Decode(received.Span);
-                    if (message.Version != CommunityMessage.Version2c || message.Pdu.Type != PduType.Response
-                        || message.Pdu.RequestId != request.RequestId || !message.Community.AsSpan().SequenceEqual(_community))
-                    {
-                        return false;
-                    }
-
-                    answer = message.Pdu;
-                    return true;
-                }
-                catch (SnmpDecodeException)
-                {
-                    malformed = true;
-                    CountMalformed();
-                    return false;
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SnmpRequestException ex) when (malformed && ex.Failure == SnmpFailure.Timeout)
-        {
-            throw new SnmpRequestException(SnmpFailure.MalformedResponse, "the agent answered only with malformed datagrams");
-        }
-
-        return answer!;
+                var message = CommunityMessage.Decode(received.Span);
+                return message.Version == CommunityMessage.Version2c && message.Pdu.Type == PduType.Response
+                    && message.Pdu.RequestId == request.RequestId && message.Community.AsSpan().SequenceEqual(_community)
+                    ? message.Pdu
+                    : null;
+            },
+            "the agent answered only with malformed datagrams",
+            cancellationToken).ConfigureAwait(false);
     }
 
     public override string ToString() => "CommunityClient(v2c)";

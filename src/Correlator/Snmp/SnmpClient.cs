@@ -31,6 +31,40 @@ public abstract class SnmpClient
 
     protected void CountMalformed() => Interlocked.Increment(ref _malformed);
 
+    /// <summary>
+    /// Sends a datagram and returns the first answer <paramref name="accept"/> takes (non-null). Datagrams that do not
+    /// decode are counted and skipped; a timeout after nothing but such datagrams is a malformed response.
+    /// </summary>
+    protected async Task<T> ExchangeAsync<T>(ReadOnlyMemory<byte> datagram, Func<ReadOnlyMemory<byte>, T?> accept, string malformedMessage, CancellationToken cancellationToken)
+        where T : class
+    {
+        T? answer = null;
+        var malformed = false;
+        try
+        {
+            await Transport.ExchangeAsync(datagram, received =>
+            {
+                try
+                {
+                    answer = accept(received);
+                    return answer is not null;
+                }
+                catch (SnmpDecodeException)
+                {
+                    malformed = true;
+                    CountMalformed();
+                    return false;
+                }
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SnmpRequestException ex) when (malformed && ex.Failure == SnmpFailure.Timeout)
+        {
+            throw new SnmpRequestException(SnmpFailure.MalformedResponse, malformedMessage);
+        }
+
+        return answer!;
+    }
+
     protected int NextRequestId()
     {
         var id = Interlocked.Increment(ref _nextRequestId) & 0x3fff_ffff;

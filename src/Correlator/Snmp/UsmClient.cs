@@ -70,37 +70,17 @@ public sealed class UsmClient : SnmpClient
             new UsmSecurityParameters([], 0, 0, [], [], []),
             new ScopedPdu([], [], new Pdu(PduType.GetRequest, NextRequestId(), 0, 0, [])),
             null);
-        UsmSecurityParameters? found = null;
-        var malformed = false;
-        try
-        {
-            await Transport.ExchangeAsync(probe.Encode(out _), received =>
+        var found = await ExchangeAsync(
+            probe.Encode(out _),
+            received =>
             {
-                try
-                {
-                    var message = V3Message.Decode(received.Span);
-                    if (message.MessageId != messageId)
-                    {
-                        return false;
-                    }
+                var message = V3Message.Decode(received.Span);
+                return message.MessageId == messageId ? message.Security : null;
+            },
+            "the agent answered engine discovery only with malformed datagrams",
+            cancellationToken).ConfigureAwait(false);
 
-                    found = message.Security;
-                    return true;
-                }
-                catch (SnmpDecodeException)
-                {
-                    malformed = true;
-                    CountMalformed();
-                    return false;
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (SnmpRequestException ex) when (malformed && ex.Failure == SnmpFailure.Timeout)
-        {
-            throw new SnmpRequestException(SnmpFailure.MalformedResponse, "the agent answered engine discovery only with malformed datagrams");
-        }
-
-        if (found!.EngineId.Length is < 5 or > 32)
+        if (found.EngineId.Length is < 5 or > 32)
         {
             throw new SnmpRequestException(SnmpFailure.MalformedResponse, "the agent's discovery answer carries no valid engine ID");
         }
