@@ -20,12 +20,21 @@ public sealed class ConnectionTracker
     private readonly long _linger;
     private readonly long _evictionMinIdle;
     private readonly AggregationLevel _aggregation;
+    private readonly SeriesKeyFactory _keys;
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
     private long _now;
 
     public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series)
+        : this(options, series, new SeriesKeyFactory())
     {
+    }
+
+    /// <param name="keys">Builds each connection's series key when it opens (with endpoint metadata at the pod and
+    /// workload levels); the only lookup on the packet path, and only for a packet that opens a connection.</param>
+    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys)
+    {
+        _keys = keys;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
         _timeout = ToNanoseconds(options.Timeout);
@@ -141,7 +150,7 @@ public sealed class ConnectionTracker
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
         connection.Previous = NoSlot;
         connection.Next = NoSlot;
-        connection.Series = _series.Acquire(SeriesKeyFor(key, initiatorIsA, evidence));
+        connection.Series = _series.Acquire(_keys.For(key, initiatorIsA, evidence, _aggregation));
         Append(ref _idle, slot);
         lifecycle.Open();
         return slot;
@@ -166,25 +175,6 @@ public sealed class ConnectionTracker
         }
 
         return (sourceIsA, InitiatorEvidence.FirstPacket);
-    }
-
-    private SeriesKey SeriesKeyFor(in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence)
-    {
-        var hasPorts = IpProtocol.HasPorts(key.Protocol);
-        var (initiator, initiatorPort, target, targetPort) = initiatorIsA
-            ? (key.AddressA, key.PortA, key.AddressB, key.PortB)
-            : (key.AddressB, key.PortB, key.AddressA, key.PortA);
-        var keepInitiatorPort = hasPorts && _aggregation == AggregationLevel.Connection;
-        return new SeriesKey(
-            key.Interface,
-            key.Protocol,
-            evidence,
-            initiator,
-            keepInitiatorPort ? initiatorPort : (ushort)0,
-            target,
-            hasPorts ? targetPort : (ushort)0,
-            keepInitiatorPort,
-            hasPorts);
     }
 
     private void Track(int slot, ref Connection connection, TcpFlags flags, bool sourceIsA)

@@ -62,6 +62,19 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(SeriesNaming.Skydive, options.Connections.Naming);
     }
 
+    [Theory]
+    [InlineData("connection", AggregationLevel.Connection)]
+    [InlineData("endpoint", AggregationLevel.Endpoint)]
+    [InlineData("pod_pair", AggregationLevel.PodPair)]
+    [InlineData("workload_pair", AggregationLevel.WorkloadPair)]
+    public void Every_aggregation_level_is_read_from_the_file_the_environment_and_the_flag(string value, AggregationLevel expected)
+    {
+        Assert.Equal(expected, Load(Write($"connections:\n  aggregation: {value}\n")).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, new Dictionary<string, string?> { ["FLOWEXPORTER_CONNECTIONS__AGGREGATION"] = value }).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, flags: new Dictionary<string, string?> { ["connections:aggregation"] = value }).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, flags: new Dictionary<string, string?> { ["connections:aggregation"] = value }).Connections.ToTrackerOptions().Aggregation);
+    }
+
     [Fact]
     public void An_environment_list_as_one_comma_separated_value()
     {
@@ -72,7 +85,7 @@ public sealed class ConfigurationTests : IDisposable
     [Theory]
     [InlineData("connections:\n  timeout: soon\n", "config: connections.timeout: 'soon' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
     [InlineData("connections:\n  max: 0\n", "config: connections.max: 0 is outside 1..50000000")]
-    [InlineData("connections:\n  aggregation: pods\n", "config: connections.aggregation: 'pods' is not one of connection, endpoint")]
+    [InlineData("connections:\n  aggregation: pods\n", "config: connections.aggregation: 'pods' is not one of connection, endpoint, pod_pair, workload_pair")]
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
     [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
