@@ -75,6 +75,56 @@ public sealed class ReplayCommandTests
         }
     }
 
+    /// <summary>
+    /// redis-benchmark's 15 loopback connections, all from and to 127.0.0.1 (named as one pod by the endpoints file),
+    /// are one pod_pair series. Its values are tshark's: 90 frames (7,067 bytes) to port 6379 and 60 frames (17,367
+    /// bytes) back (<c>tshark -T fields -e frame.len -e tcp.srcport -e tcp.dstport</c>, summed per direction).
+    /// </summary>
+    [Fact]
+    public async Task Replay_at_pod_pair_merges_the_connections_of_two_pods_into_the_golden_series()
+    {
+        var directory = Directory.CreateTempSubdirectory("fe-replay-").FullName;
+        try
+        {
+            var endpoints = Path.Combine(directory, "endpoints.yaml");
+            await File.WriteAllTextAsync(endpoints, "- { ip: 127.0.0.1, name: redis-0, namespace: cache, node: golden-node, workload: redis }\n");
+            var config = Path.Combine(directory, "config.yaml");
+            await File.WriteAllTextAsync(config, $"endpoints_file: {endpoints}\n");
+            var pcap = Fixture("pcap/sll-tcp-redis-loopback.pcap");
+
+            var (exit, output, error) = await RunAsync("replay", pcap, "--config", config, "--node", "golden-node", "--aggregation", "pod_pair");
+            Assert.Equal(0, exit);
+            Assert.Equal(string.Empty, error);
+            var ours = string.Join('\n', output.Split('\n').Where(l => l.Contains("network_", StringComparison.Ordinal)));
+            var golden = (await File.ReadAllTextAsync(Fixture("golden/sll-tcp-redis-loopback-pod-pair.prom"))).TrimEnd('\n');
+            Assert.Equal(golden, ours);
+            var samples = Exposition.Parse(output);
+            var forward = Assert.Single(samples.Named("network_connection_bytes_total"), s => s.Label("direction") == "initiator_to_target");
+            Assert.Equal(7067, forward.Value);
+            Assert.Equal(17367, samples.Named("network_connection_bytes_total").Single(s => s.Label("direction") == "target_to_initiator").Value);
+            Assert.Equal(90, samples.Named("network_connection_packets_total").Single(s => s.Label("direction") == "initiator_to_target").Value);
+            Assert.Equal(60, samples.Named("network_connection_packets_total").Single(s => s.Label("direction") == "target_to_initiator").Value);
+            Assert.Equal(14, samples.Named("network_connection_series_merged_total").Single().Value);
+
+            (exit, output, _) = await RunAsync("replay", pcap, "--config", config, "--node", "golden-node", "--aggregation", "workload_pair");
+            Assert.Equal(0, exit);
+            var workload = Assert.Single(Exposition.Parse(output).Named("network_connection_bytes_total"), s => s.Label("direction") == "initiator_to_target");
+            Assert.Equal(7067, workload.Value);
+            Assert.Equal("redis", workload.Label("initiator_workload"));
+            Assert.Equal("redis", workload.Label("target_workload"));
+            Assert.False(workload.Labels.ContainsKey("initiator_pod"));
+            Assert.False(workload.Labels.ContainsKey("initiator_ip"));
+
+            (exit, _, error) = await RunAsync("replay", pcap, "--aggregation", "pods");
+            Assert.Equal(2, exit);
+            Assert.Equal("flowexporter: config: connections.aggregation: 'pods' is not one of connection, endpoint, pod_pair, workload_pair\n", error.ReplaceLineEndings("\n"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task A_capture_filter_applies_to_files()
     {
