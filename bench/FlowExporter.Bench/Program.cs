@@ -8,6 +8,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Http;
 using PacketDotNet;
@@ -23,7 +24,7 @@ internal static unsafe class Program
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS");
+            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS");
             return 2;
         }
 
@@ -36,7 +37,7 @@ internal static unsafe class Program
                 Console.WriteLine($"generated: {written} packets, {started} connections -> {args[1]}");
                 return 0;
             case "pipeline":
-                Pipeline(args[1]);
+                Pipeline(args[1], args.Length > 2 ? ParseLevel(args[2]) : AggregationLevel.Connection);
                 return 0;
             case "libpcap":
                 LibPcapPipeline(args[1]);
@@ -56,16 +57,60 @@ internal static unsafe class Program
         }
     }
 
-    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(int maxConnections = 200_000)
+    private static AggregationLevel ParseLevel(string text) => text switch
+    {
+        "connection" => AggregationLevel.Connection,
+        "endpoint" => AggregationLevel.Endpoint,
+        "pod_pair" => AggregationLevel.PodPair,
+        "workload_pair" => AggregationLevel.WorkloadPair,
+        _ => throw new ArgumentException($"unknown aggregation level {text}"),
+    };
+
+    /// <summary>
+    /// For the pod and workload levels: an index that names every address in the file as one of 1,000 pods (in 50
+    /// workloads), so that every connection open does its two lookups and interns both ends.
+    /// </summary>
+    private static EndpointIndex IndexFor(string path)
+    {
+        var decoder = new FrameDecoder(DecoderOptions.Default);
+        var addresses = new HashSet<Correlator.Net.IpAddress>();
+        var packet = default(DecodedPacket);
+        using (var stream = File.OpenRead(path))
+        {
+            var reader = CaptureFileReader.Open(stream);
+            while (reader.TryReadNext(out var frame))
+            {
+                if (decoder.Decode(frame.LinkType, frame.Data, ref packet) == DecodeResult.Ip)
+                {
+                    addresses.Add(packet.Source);
+                    addresses.Add(packet.Destination);
+                }
+            }
+        }
+
+        var builder = new EndpointIndexBuilder();
+        var i = 0;
+        foreach (var address in addresses)
+        {
+            var pod = i++ % 1000;
+            builder.AddPod(new NetworkEndpoint($"ns-{pod / 200}", $"pod-{pod}", $"node-{pod % 4}", WorkloadKinds.Deployment, $"wl-{pod / 20}", HostNetwork: false, EndpointSource.Kubernetes), [address]);
+        }
+
+        return builder.Build();
+    }
+
+    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null)
     {
         var series = new ConnectionSeriesStore(maxConnections);
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections }, series);
+        var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys);
         return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
     }
 
     /// <summary>The exporter's file path: our reader, decoder, connection table and series (best of 3 runs).</summary>
-    private static void Pipeline(string path)
+    private static void Pipeline(string path, AggregationLevel level)
     {
+        var index = level is AggregationLevel.PodPair or AggregationLevel.WorkloadPair ? IndexFor(path) : null;
         double best = 0;
         long packets = 0;
         long allocated = 0;
@@ -73,7 +118,7 @@ internal static unsafe class Program
         long tableBytes = 0;
         for (var run = 0; run < 3; run++)
         {
-            var (pipeline, series) = NewPipeline();
+            var (pipeline, series) = NewPipeline(level: level, index: index);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             var reader = CaptureFileReader.Open(stream);
 
@@ -88,18 +133,19 @@ internal static unsafe class Program
             tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes();
         }
 
+        Console.WriteLine($"aggregation: {level}");
         Console.WriteLine($"pipeline_packets_per_second: {best:0}");
         Console.WriteLine($"pipeline_packets: {packets}");
         Console.WriteLine($"pipeline_allocated_bytes_per_packet: {(double)allocated / packets:0.000} (all allocation of a run, including the table growing; steady state below)");
         Console.WriteLine($"tracked_connections: {connections}");
         Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table and series store, all their arrays at their grown size)");
-        SteadyStateAllocation(path);
+        SteadyStateAllocation(path, level, index);
     }
 
     /// <summary>Replays the file a second time into the same (already grown) table: allocation per packet in steady state.</summary>
-    private static void SteadyStateAllocation(string path)
+    private static void SteadyStateAllocation(string path, AggregationLevel level, EndpointIndex? index)
     {
-        var (pipeline, _) = NewPipeline();
+        var (pipeline, _) = NewPipeline(level: level, index: index);
         using (var first = File.OpenRead(path))
         {
             pipeline.ProcessAll(CaptureFileReader.Open(first));
