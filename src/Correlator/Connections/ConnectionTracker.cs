@@ -42,6 +42,9 @@ public sealed class ConnectionTracker
 
     public int Count => _table.Count;
 
+    /// <summary>Connection quality, when it is on.</summary>
+    public QualityTracker? Quality => _quality;
+
     public int Capacity => _table.Capacity;
 
     /// <summary>The latest time seen (nanoseconds since the Unix epoch); never goes back.</summary>
