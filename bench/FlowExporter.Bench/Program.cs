@@ -8,6 +8,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Http;
 using PacketDotNet;
@@ -59,7 +60,11 @@ internal static unsafe class Program
     private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(int maxConnections = 200_000)
     {
         var series = new ConnectionSeriesStore(maxConnections);
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections }, series);
+
+        // Quality on, as the exporter runs by default (quality series at the default aggregation level).
+        var qualityOptions = new QualityOptions();
+        var quality = new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections }, series, quality);
         return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
     }
 
@@ -85,14 +90,14 @@ internal static unsafe class Program
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             best = Math.Max(best, packets / stopwatch.Elapsed.TotalSeconds);
             connections = pipeline.Tracker.Count;
-            tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes();
+            tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes() + (pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0);
         }
 
         Console.WriteLine($"pipeline_packets_per_second: {best:0}");
         Console.WriteLine($"pipeline_packets: {packets}");
         Console.WriteLine($"pipeline_allocated_bytes_per_packet: {(double)allocated / packets:0.000} (all allocation of a run, including the table growing; steady state below)");
         Console.WriteLine($"tracked_connections: {connections}");
-        Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table and series store, all their arrays at their grown size)");
+        Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table, series and quality stores, all their arrays at their grown size)");
         SteadyStateAllocation(path);
     }
 

@@ -5,6 +5,7 @@ using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Sources;
 
@@ -40,7 +41,9 @@ public sealed class ConnectionAccounting : IMetricsContributor
             VxlanPorts = capture.VxlanPorts,
             GenevePort = capture.GenevePort,
         });
-        Pipeline = new CapturePipeline(decoder, new ConnectionTracker(options.Connections.ToTrackerOptions(), _series), new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
+        var quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series) : null;
+        Pipeline = new CapturePipeline(
+            decoder, new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, quality), new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
 
