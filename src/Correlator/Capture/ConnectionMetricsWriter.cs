@@ -2,6 +2,7 @@ using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Capture;
 
@@ -58,6 +59,21 @@ public sealed class ConnectionMetricsWriter
         "network_connection_series_rejected_total",
         MetricType.Counter,
         "Connections tracked but not exported because the series bound was reached.");
+
+    private static readonly MetricFamily SeriesRejectedBytes = new(
+        "network_connection_series_rejected_bytes_total",
+        MetricType.Counter,
+        "Wire bytes of connections not exported because the series bound was reached (both directions).");
+
+    private static readonly MetricFamily SeriesRejectedPackets = new(
+        "network_connection_series_rejected_packets_total",
+        MetricType.Counter,
+        "Packets of connections not exported because the series bound was reached (both directions).");
+
+    private static readonly MetricFamily SeriesMerged = new(
+        "network_connection_series_merged_total",
+        MetricType.Counter,
+        "Connections counted into a series that already existed (the same label set: merged by connections.aggregation, or a tuple reused). Opened connections = series created + merged + rejected.");
 
     private static readonly MetricFamily CapturePackets = new(
         "network_capture_packets_total", MetricType.Counter, "Frames the capture delivered, by capture interface.");
@@ -141,7 +157,7 @@ public sealed class ConnectionMetricsWriter
         }
     }
 
-    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in Series.SeriesSample sample, in Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
+    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in SeriesSample sample, in Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
     {
         var key = sample.Key;
         writer.BeginSample(family);
@@ -156,13 +172,21 @@ public sealed class ConnectionMetricsWriter
         }
 
         writer.LabelRaw("protocol"u8, ProtocolLabels[key.Protocol]);
-        writer.Label("initiator_ip"u8, key.Initiator);
+        if (key.InitiatorIdentity is null)
+        {
+            writer.Label("initiator_ip"u8, key.Initiator);
+        }
+
         if (key.HasInitiatorPort)
         {
             writer.Label("initiator_port"u8, key.InitiatorPort);
         }
 
-        writer.Label("target_ip"u8, key.Target);
+        if (key.TargetIdentity is null)
+        {
+            writer.Label("target_ip"u8, key.Target);
+        }
+
         if (key.HasTargetPort)
         {
             writer.Label("target_port"u8, key.TargetPort);
@@ -170,7 +194,17 @@ public sealed class ConnectionMetricsWriter
 
         writer.LabelRaw("direction"u8, direction);
         writer.LabelRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
-        if (resolved.ObservedAt is { } observedAt)
+        if (key.ObservedAt != ObservedAt.Unresolved)
+        {
+            writer.LabelRaw("observed_at"u8, ObservedAtLabels[(int)key.ObservedAt]);
+            IdentityLabels(writer, key.InitiatorIdentity, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
+            IdentityLabels(writer, key.TargetIdentity, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
+            if (key.TargetIdentity is { Service.Length: > 0 } service)
+            {
+                writer.LabelRaw("target_service"u8, service.Service);
+            }
+        }
+        else if (resolved.ObservedAt is { } observedAt)
         {
             writer.LabelRaw("observed_at"u8, observedAt);
             EndpointLabels(writer, resolved.Initiator, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
@@ -183,6 +217,29 @@ public sealed class ConnectionMetricsWriter
         }
 
         writer.Value(value);
+    }
+
+    private static void IdentityLabels(ExpositionWriter writer, EndpointIdentity? identity, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
+    {
+        if (identity is null)
+        {
+            return;
+        }
+
+        if (identity.Namespace.Length > 0)
+        {
+            writer.LabelRaw(namespaceLabel, identity.Namespace);
+        }
+
+        if (identity.Pod.Length > 0)
+        {
+            writer.LabelRaw(podLabel, identity.Pod);
+        }
+
+        if (identity.Workload.Length > 0)
+        {
+            writer.LabelRaw(workloadLabel, identity.Workload);
+        }
     }
 
     private static void EndpointLabels(ExpositionWriter writer, NetworkEndpoint? endpoint, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
@@ -209,7 +266,8 @@ public sealed class ConnectionMetricsWriter
     }
 
     /// <summary>
-    /// Looks both ends of every series up once per scrape. <c>observed_at</c> says where this capture point sits on the
+    /// Looks both ends of every series up once per scrape (keys whose ends were named at open, at the pod and workload
+    /// levels, are written from the key alone). <c>observed_at</c> says where this capture point sits on the
     /// connection: <c>initiator</c> when the initiator is local to it (both local counts as initiator), else
     /// <c>target</c> when the target is, else <c>transit</c>; summing one value over all nodes and interfaces never
     /// counts a connection twice.
@@ -224,7 +282,7 @@ public sealed class ConnectionMetricsWriter
 
         for (var i = 0; i < samples.Length; i++)
         {
-            if (endpoints is null)
+            if (endpoints is null || samples[i].Key.ObservedAt != ObservedAt.Unresolved)
             {
                 _resolved[i] = default;
                 continue;
@@ -251,6 +309,9 @@ public sealed class ConnectionMetricsWriter
     private static readonly byte[] ObservedInitiator = "initiator"u8.ToArray();
     private static readonly byte[] ObservedTarget = "target"u8.ToArray();
     private static readonly byte[] ObservedTransit = "transit"u8.ToArray();
+
+    /// <summary>By <see cref="ObservedAt"/> value.</summary>
+    private static readonly byte[][] ObservedAtLabels = [[], ObservedInitiator, ObservedTarget, ObservedTransit];
 
     private readonly record struct Resolved(NetworkEndpoint? Initiator, NetworkEndpoint? Target, ServiceRef? Service, byte[]? ObservedAt);
 
@@ -293,6 +354,9 @@ public sealed class ConnectionMetricsWriter
         WriteNodeGauge(writer, SeriesCount, snapshot.SeriesCount);
         WriteNodeGauge(writer, SeriesMax, snapshot.MaxSeries);
         WriteNodeGauge(writer, SeriesRejected, snapshot.SeriesRejectedConnections);
+        WriteNodeGauge(writer, SeriesRejectedBytes, snapshot.SeriesRejectedBytes);
+        WriteNodeGauge(writer, SeriesRejectedPackets, snapshot.SeriesRejectedPackets);
+        WriteNodeGauge(writer, SeriesMerged, snapshot.SeriesMergedConnections);
     }
 
     private void WriteCapture(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names)
@@ -335,6 +399,14 @@ public sealed class ConnectionMetricsWriter
     }
 
     private void WriteNodeGauge(ExpositionWriter writer, MetricFamily family, long value)
+    {
+        writer.Family(family);
+        writer.BeginSample(family);
+        writer.Label("node"u8, _node);
+        writer.Value(value);
+    }
+
+    private void WriteNodeGauge(ExpositionWriter writer, MetricFamily family, ulong value)
     {
         writer.Family(family);
         writer.BeginSample(family);

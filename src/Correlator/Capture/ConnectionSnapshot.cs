@@ -45,6 +45,12 @@ public sealed class ConnectionSnapshot
 
     public long SeriesRejectedConnections { get; private set; }
 
+    public ulong SeriesRejectedBytes { get; private set; }
+
+    public ulong SeriesRejectedPackets { get; private set; }
+
+    public long SeriesMergedConnections { get; private set; }
+
     /// <summary>
     /// Fills the snapshot from the pipeline (the caller holds the pipeline's lock). Series whose connections all ended
     /// leave the store here: this snapshot is the one that shows their final values.
@@ -65,5 +71,8 @@ public sealed class ConnectionSnapshot
         SeriesCount = series.Count;
         MaxSeries = series.Capacity;
         SeriesRejectedConnections = series.RejectedConnections;
+        SeriesRejectedBytes = series.UnexportedBytes;
+        SeriesRejectedPackets = series.UnexportedPackets;
+        SeriesMergedConnections = series.MergedConnections;
     }
 }

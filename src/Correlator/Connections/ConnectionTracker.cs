@@ -23,6 +23,7 @@ public sealed class ConnectionTracker
     private readonly long _linger;
     private readonly long _evictionMinIdle;
     private readonly AggregationLevel _aggregation;
+    private readonly SeriesKeyFactory _keys;
     private readonly QualityTracker? _quality;
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
@@ -30,7 +31,16 @@ public sealed class ConnectionTracker
     private long _now;
 
     public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, QualityTracker? quality = null)
+        : this(options, series, new SeriesKeyFactory(), quality)
     {
+    }
+
+    /// <param name="keys">Builds each connection's series keys when it opens (with endpoint metadata at the pod and
+    /// workload levels); the only lookup on the packet path, and only for a packet that opens a connection.</param>
+    /// <param name="quality">Connection quality, or null when it is off.</param>
+    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys, QualityTracker? quality = null)
+    {
+        _keys = keys;
         _quality = quality;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
@@ -165,11 +175,12 @@ public sealed class ConnectionTracker
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
         connection.Idle = ListLinks.None;
-        connection.Series = _series.Acquire(SeriesKeyFor(key, initiatorIsA, evidence, _aggregation));
+        connection.Series = _series.Acquire(_keys.For(key, initiatorIsA, evidence, _aggregation));
         if (_quality is not null)
         {
-            connection.Quality = _quality.Open(
-                SeriesKeyFor(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags);
+            connection.Quality = QualityTracker.Covers(key.Protocol)
+                ? _quality.Open(_keys.For(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags)
+                : ConnectionQuality.Initial(-1);
             if (connection.Quality.Attempt == AttemptState.SynSent)
             {
                 Append(ref _pending, slot, pending: true);
@@ -200,25 +211,6 @@ public sealed class ConnectionTracker
         }
 
         return (sourceIsA, InitiatorEvidence.FirstPacket);
-    }
-
-    private static SeriesKey SeriesKeyFor(in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, AggregationLevel aggregation)
-    {
-        var hasPorts = IpProtocol.HasPorts(key.Protocol);
-        var (initiator, initiatorPort, target, targetPort) = initiatorIsA
-            ? (key.AddressA, key.PortA, key.AddressB, key.PortB)
-            : (key.AddressB, key.PortB, key.AddressA, key.PortA);
-        var keepInitiatorPort = hasPorts && aggregation == AggregationLevel.Connection;
-        return new SeriesKey(
-            key.Interface,
-            key.Protocol,
-            evidence,
-            initiator,
-            keepInitiatorPort ? initiatorPort : (ushort)0,
-            target,
-            hasPorts ? targetPort : (ushort)0,
-            keepInitiatorPort,
-            hasPorts);
     }
 
     private void ObserveQuality(int slot, ref Connection connection, in DecodedPacket packet, TcpFlags flags, bool fromInitiator, long time)

@@ -10,7 +10,7 @@ public sealed record QualityOptions
     public bool Enabled { get; init; } = true;
 
     /// <summary>How quality series are keyed: the pair the counters and the handshake histogram are kept per.</summary>
-    public AggregationLevel Aggregation { get; init; } = AggregationLevel.Endpoint;
+    public AggregationLevel Aggregation { get; init; } = AggregationLevel.PodPair;
 
     /// <summary>A SYN with no answer (SYN-ACK, RST, ICMP unreachable) for this long counts as an attempt that timed out.</summary>
     public TimeSpan SynTimeout { get; init; } = TimeSpan.FromSeconds(10);

@@ -7,7 +7,8 @@ namespace FlowExporter.Correlator.Quality;
 /// The quality series, keyed by label set at the quality aggregation level, holding counters that only grow. Like the
 /// connection series: every live connection holds its series; a series whose last connection ended stays until one
 /// snapshot has carried its final values, then leaves. Bounded: a connection that finds no room is not counted.
-/// A slot of -1 (no series) is accepted everywhere and ignored.
+/// A slot of -1 (no series) is accepted everywhere and ignored. Takes over the identity references of the keys it is
+/// given (see <see cref="SeriesKey.ReleaseIdentities"/>).
 /// </summary>
 public sealed class QualitySeriesStore
 {
@@ -29,11 +30,17 @@ public sealed class QualitySeriesStore
     public int Acquire(in SeriesKey key)
     {
         var slot = _table.Find(key);
-        if (slot < 0)
+        if (slot >= 0)
+        {
+            // The series' own key already holds these identities.
+            key.ReleaseIdentities();
+        }
+        else
         {
             slot = _table.Add(key);
             if (slot < 0)
             {
+                key.ReleaseIdentities();
                 RejectedConnections++;
                 return -1;
             }
@@ -142,6 +149,7 @@ public sealed class QualitySeriesStore
             buffer[count++] = new QualitySample(_table.KeyAt(slot), state.Counters);
             if (state.Live == 0)
             {
+                _table.KeyAt(slot).ReleaseIdentities();
                 _table.Remove(slot);
             }
         }

@@ -28,18 +28,16 @@ public sealed class QualityTracker
 
     public long SynTimeoutNanoseconds { get; }
 
+    /// <summary>Quality is kept for TCP and UDP connections only (others get <c>ConnectionQuality.Initial(-1)</c>).</summary>
+    public static bool Covers(byte protocol) => protocol is IpProtocol.Tcp or IpProtocol.Udp;
+
     /// <summary>
-    /// The quality state of a new connection, holding its series. A TCP connection opened by its initiator's SYN starts
+    /// The quality state of a new TCP or UDP connection, holding its series (the store takes over the key). A TCP connection opened by its initiator's SYN starts
     /// an attempt (<see cref="AttemptState.SynSent"/>: the table puts it on its timeout list); a UDP flow opened by its
     /// initiator's datagram starts one that only an answer or an ICMP unreachable ends.
     /// </summary>
     public ConnectionQuality Open(in SeriesKey key, byte protocol, bool openedByInitiator, TcpFlags flags)
     {
-        if (protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
-        {
-            return ConnectionQuality.Initial(-1);
-        }
-
         var quality = ConnectionQuality.Initial(_store.Acquire(key));
         if (openedByInitiator)
         {

@@ -7,6 +7,7 @@ namespace FlowExporter.Correlator.Series;
 /// map to the same label set (a tuple reused, or many connections at a coarse aggregation level) share one series.
 /// A series whose last connection ended stays until one snapshot has carried its final values, then leaves.
 /// Bounded by <c>maxSeries</c>: a connection that finds no room is tracked but not exported, and counted.
+/// Takes over the identity references of the keys it is given (see <see cref="SeriesKey.ReleaseIdentities"/>).
 /// </summary>
 public sealed class ConnectionSeriesStore
 {
@@ -27,18 +28,40 @@ public sealed class ConnectionSeriesStore
     /// <summary>Bytes of connections that had no series (cap reached).</summary>
     public ulong UnexportedBytes { get; private set; }
 
+    /// <summary>Packets of connections that had no series (cap reached).</summary>
+    public ulong UnexportedPackets { get; private set; }
+
+    /// <summary>
+    /// Connections that joined a series that already existed (another connection with the same label set: merged by
+    /// the aggregation level, or a tuple reused before its series left). Every connection is exactly one of: a new
+    /// series, merged, or rejected.
+    /// </summary>
+    public long MergedConnections { get; private set; }
+
+    /// <summary>Series created since the start.</summary>
+    public long CreatedSeries { get; private set; }
+
     /// <summary>Finds or creates the series for a key and counts one more live connection on it; -1 when full.</summary>
     public int Acquire(in SeriesKey key)
     {
         var slot = _table.Find(key);
-        if (slot < 0)
+        if (slot >= 0)
+        {
+            // The series' own key already holds these identities.
+            key.ReleaseIdentities();
+            MergedConnections++;
+        }
+        else
         {
             slot = _table.Add(key);
             if (slot < 0)
             {
+                key.ReleaseIdentities();
                 RejectedConnections++;
                 return -1;
             }
+
+            CreatedSeries++;
         }
 
         ref var state = ref _table.ValueAt(slot);
@@ -51,6 +74,7 @@ public sealed class ConnectionSeriesStore
         if (slot < 0)
         {
             UnexportedBytes += bytes;
+            UnexportedPackets++;
             return;
         }
 
@@ -114,6 +138,7 @@ public sealed class ConnectionSeriesStore
             buffer[count++] = new SeriesSample(_table.KeyAt(slot), state.Counters);
             if (state.Live == 0)
             {
+                _table.KeyAt(slot).ReleaseIdentities();
                 _table.Remove(slot);
             }
         }

@@ -20,6 +20,7 @@ public sealed class ConnectionAccounting : IMetricsContributor
 {
     private readonly Lock _scrapeGate = new();
     private readonly ConnectionSeriesStore _series;
+    private readonly SeriesKeyFactory _keys;
     private readonly ConnectionSnapshot _snapshot = new();
     private readonly ConnectionMetricsWriter _writer;
     private readonly List<string> _interfaceNames = [];
@@ -41,9 +42,13 @@ public sealed class ConnectionAccounting : IMetricsContributor
             VxlanPorts = capture.VxlanPorts,
             GenevePort = capture.GenevePort,
         });
+        // At the pod and workload levels each end is named when its connection opens, from the index current then.
+        _keys = new SeriesKeyFactory(options.Node, endpoints);
         var quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series) : null;
         Pipeline = new CapturePipeline(
-            decoder, new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, quality), new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
+            decoder,
+            new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, _keys, quality),
+            new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
 
@@ -52,6 +57,10 @@ public sealed class ConnectionAccounting : IMetricsContributor
 
     /// <summary>Touch only while holding <see cref="Gate"/>.</summary>
     public CapturePipeline Pipeline { get; }
+
+    /// <summary>Builds series keys at the configured aggregation level (for every family aggregated that way); touch
+    /// only while holding <see cref="Gate"/>.</summary>
+    public SeriesKeyFactory Keys => _keys;
 
     /// <summary>Gives a capture point its interface id (the <c>interface</c> label); the same name keeps its id.</summary>
     public ushort RegisterInterface(string name)
@@ -63,6 +72,7 @@ public sealed class ConnectionAccounting : IMetricsContributor
             {
                 _interfaceNames.Add(name);
                 index = _interfaceNames.Count - 1;
+                _keys.NameInterface((ushort)index, name);
                 _namesSnapshot = [.. _interfaceNames];
             }
 

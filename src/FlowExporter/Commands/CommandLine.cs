@@ -36,7 +36,7 @@ public sealed record CommandLine(
           --bpf EXPR                  capture filter (capture.bpf)
           --snaplen BYTES             bytes kept per frame (capture.snaplen)
           --connection-timeout DUR    idle timeout, seconds or 30s/5m (connections.timeout)
-          --aggregation LEVEL         connection | endpoint (connections.aggregation)
+          --aggregation LEVEL         connection | endpoint | pod_pair | workload_pair (connections.aggregation)
           --naming STYLE              prometheus | skydive (connections.naming)
           --ovs-db TARGET             OVSDB target, unix:PATH or tcp:HOST:PORT (ovs.db)
           --ovs-mode MODE             ovsdb | vsctl (ovs.mode)

@@ -43,7 +43,9 @@ public sealed record ConnectionsOptions
                 "aggregation",
                 AggregationLevel.Connection,
                 ("connection", AggregationLevel.Connection),
-                ("endpoint", AggregationLevel.Endpoint)),
+                ("endpoint", AggregationLevel.Endpoint),
+                ("pod_pair", AggregationLevel.PodPair),
+                ("workload_pair", AggregationLevel.WorkloadPair)),
             Naming = ConfigReader.Enum(section, "naming", SeriesNaming.Prometheus, ("prometheus", SeriesNaming.Prometheus), ("skydive", SeriesNaming.Skydive)),
         };
     }

@@ -29,7 +29,9 @@ public static class QualityConfiguration
                 "aggregation",
                 defaults.Aggregation,
                 ("connection", AggregationLevel.Connection),
-                ("endpoint", AggregationLevel.Endpoint)),
+                ("endpoint", AggregationLevel.Endpoint),
+                ("pod_pair", AggregationLevel.PodPair),
+                ("workload_pair", AggregationLevel.WorkloadPair)),
             SynTimeout = synTimeout,
             MaxSeries = ConfigReader.Int(section, "max_series", defaults.MaxSeries, 1, 50_000_000),
         };

@@ -62,6 +62,19 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(SeriesNaming.Skydive, options.Connections.Naming);
     }
 
+    [Theory]
+    [InlineData("connection", AggregationLevel.Connection)]
+    [InlineData("endpoint", AggregationLevel.Endpoint)]
+    [InlineData("pod_pair", AggregationLevel.PodPair)]
+    [InlineData("workload_pair", AggregationLevel.WorkloadPair)]
+    public void Every_aggregation_level_is_read_from_the_file_the_environment_and_the_flag(string value, AggregationLevel expected)
+    {
+        Assert.Equal(expected, Load(Write($"connections:\n  aggregation: {value}\n")).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, new Dictionary<string, string?> { ["FLOWEXPORTER_CONNECTIONS__AGGREGATION"] = value }).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, flags: new Dictionary<string, string?> { ["connections:aggregation"] = value }).Connections.Aggregation);
+        Assert.Equal(expected, Load(null, flags: new Dictionary<string, string?> { ["connections:aggregation"] = value }).Connections.ToTrackerOptions().Aggregation);
+    }
+
     [Fact]
     public void Quality_is_on_by_default_and_set_from_the_file_and_the_environment()
     {
@@ -69,6 +82,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.True(defaults.Enabled);
         Assert.Equal(TimeSpan.FromSeconds(10), defaults.SynTimeout);
         Assert.Equal(100_000, defaults.MaxSeries);
+        Assert.Equal(AggregationLevel.PodPair, defaults.Aggregation);
 
         var file = Write("""
             quality:
@@ -94,7 +108,7 @@ public sealed class ConfigurationTests : IDisposable
     [Theory]
     [InlineData("connections:\n  timeout: soon\n", "config: connections.timeout: 'soon' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
     [InlineData("connections:\n  max: 0\n", "config: connections.max: 0 is outside 1..50000000")]
-    [InlineData("connections:\n  aggregation: pods\n", "config: connections.aggregation: 'pods' is not one of connection, endpoint")]
+    [InlineData("connections:\n  aggregation: pods\n", "config: connections.aggregation: 'pods' is not one of connection, endpoint, pod_pair, workload_pair")]
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
     [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
@@ -103,7 +117,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("quality:\n  syn_timeout: 50ms\n", "config: quality.syn_timeout: must be at least 0.1s")]
     [InlineData("connections:\n  timeout: 5s\nquality:\n  syn_timeout: 6s\n", "config: quality.syn_timeout: must not exceed connections.timeout (5s): the attempt would leave the table first")]
     [InlineData("quality:\n  enabled: maybe\n", "config: quality.enabled: 'maybe' is not true or false")]
-    [InlineData("quality:\n  aggregation: nodes\n", "config: quality.aggregation: 'nodes' is not one of connection, endpoint")]
+    [InlineData("quality:\n  aggregation: nodes\n", "config: quality.aggregation: 'nodes' is not one of connection, endpoint, pod_pair, workload_pair")]
     [InlineData("quality:\n  max_series: -1\n", "config: quality.max_series: -1 is outside 1..50000000")]
     [InlineData("quality:\n  syn_timout: 5s\n", "config: quality.syn_timout: unknown key (known here: enabled, aggregation, syn_timeout, max_series)")]
     [InlineData("capture: [\n", null)]
