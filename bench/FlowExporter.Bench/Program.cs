@@ -9,6 +9,7 @@ using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Http;
 using PacketDotNet;
@@ -103,7 +104,11 @@ internal static unsafe class Program
     {
         var series = new ConnectionSeriesStore(maxConnections);
         var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys);
+
+        // Quality on, as the exporter runs by default (quality series at the default aggregation level).
+        var qualityOptions = new QualityOptions();
+        var quality = new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys, quality);
         return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
     }
 
@@ -130,7 +135,7 @@ internal static unsafe class Program
             allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             best = Math.Max(best, packets / stopwatch.Elapsed.TotalSeconds);
             connections = pipeline.Tracker.Count;
-            tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes();
+            tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes() + (pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0);
         }
 
         Console.WriteLine($"aggregation: {level}");
@@ -138,7 +143,7 @@ internal static unsafe class Program
         Console.WriteLine($"pipeline_packets: {packets}");
         Console.WriteLine($"pipeline_allocated_bytes_per_packet: {(double)allocated / packets:0.000} (all allocation of a run, including the table growing; steady state below)");
         Console.WriteLine($"tracked_connections: {connections}");
-        Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table and series store, all their arrays at their grown size)");
+        Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table, series and quality stores, all their arrays at their grown size)");
         SteadyStateAllocation(path, level, index);
     }
 

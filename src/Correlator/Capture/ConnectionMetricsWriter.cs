@@ -117,11 +117,15 @@ public sealed class ConnectionMetricsWriter
     private IReadOnlyList<string>? _interfaceNames;
     private Resolved[] _resolved = [];
 
+    /// <summary>The families written only when quality is on, with the labels of this writer.</summary>
+    private readonly QualityMetricsWriter _quality;
+
     public ConnectionMetricsWriter(string node, SeriesNaming naming)
     {
         _node = node;
         _nodeLabel = ExpositionWriter.Escape(node);
         _naming = naming;
+        _quality = new QualityMetricsWriter(this);
     }
 
     /// <summary>
@@ -142,6 +146,10 @@ public sealed class ConnectionMetricsWriter
         WriteConnections(writer, snapshot, interfaceNames, packetsFamily, bytes: false);
         WriteLifecycle(writer, snapshot, interfaceNames);
         WriteCapture(writer, snapshot, interfaceNames);
+        if (snapshot.QualityOptions is not null)
+        {
+            _quality.Write(writer, snapshot, _resolved, interfaceNames, endpoints);
+        }
     }
 
     private void WriteConnections(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names, MetricFamily family, bool bytes)
@@ -159,8 +167,17 @@ public sealed class ConnectionMetricsWriter
 
     private void WriteConnection(ExpositionWriter writer, MetricFamily family, in SeriesSample sample, in Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
     {
-        var key = sample.Key;
         writer.BeginSample(family);
+        SeriesLabels(writer, sample.Key, resolved, "direction"u8, direction);
+        writer.Value(value);
+    }
+
+    /// <summary>
+    /// The labels of a series key (node, interface, both ends, <c>observed_at</c> and metadata), with one label of the
+    /// family's own (<c>direction</c>, <c>result</c>) after the ends when <paramref name="extraName"/> is not empty.
+    /// </summary>
+    internal void SeriesLabels(ExpositionWriter writer, in SeriesKey key, in Resolved resolved, ReadOnlySpan<byte> extraName, ReadOnlySpan<byte> extraValue)
+    {
         writer.LabelRaw("node"u8, _nodeLabel);
         if (key.Interface < _interfaceLabels.Length)
         {
@@ -192,7 +209,11 @@ public sealed class ConnectionMetricsWriter
             writer.Label("target_port"u8, key.TargetPort);
         }
 
-        writer.LabelRaw("direction"u8, direction);
+        if (!extraName.IsEmpty)
+        {
+            writer.LabelRaw(extraName, extraValue);
+        }
+
         writer.LabelRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
         if (key.ObservedAt != ObservedAt.Unresolved)
         {
@@ -215,8 +236,6 @@ public sealed class ConnectionMetricsWriter
                 writer.Label("target_service"u8, service.Name);
             }
         }
-
-        writer.Value(value);
     }
 
     private static void IdentityLabels(ExpositionWriter writer, EndpointIdentity? identity, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
@@ -282,20 +301,24 @@ public sealed class ConnectionMetricsWriter
 
         for (var i = 0; i < samples.Length; i++)
         {
-            if (endpoints is null || samples[i].Key.ObservedAt != ObservedAt.Unresolved)
-            {
-                _resolved[i] = default;
-                continue;
-            }
-
-            var key = samples[i].Key;
-            var initiator = endpoints.Find(key.Initiator);
-            var service = endpoints.FindService(key.Target);
-            var target = service is null ? endpoints.Find(key.Target) : null;
-            var captureInterface = key.Interface < interfaceNames.Count ? interfaceNames[key.Interface] : string.Empty;
-            var observedAt = IsLocalTo(initiator, captureInterface) ? ObservedInitiator : IsLocalTo(target, captureInterface) ? ObservedTarget : ObservedTransit;
-            _resolved[i] = new Resolved(initiator, target, service?.Service, observedAt);
+            _resolved[i] = Resolve(samples[i].Key, endpoints, interfaceNames);
         }
+    }
+
+    /// <summary>The metadata of both ends of one series key (none when there is no index, or the key was named at open).</summary>
+    internal Resolved Resolve(in SeriesKey key, EndpointIndex? endpoints, IReadOnlyList<string> interfaceNames)
+    {
+        if (endpoints is null || key.ObservedAt != ObservedAt.Unresolved)
+        {
+            return default;
+        }
+
+        var initiator = endpoints.Find(key.Initiator);
+        var service = endpoints.FindService(key.Target);
+        var target = service is null ? endpoints.Find(key.Target) : null;
+        var captureInterface = key.Interface < interfaceNames.Count ? interfaceNames[key.Interface] : string.Empty;
+        var observedAt = IsLocalTo(initiator, captureInterface) ? ObservedInitiator : IsLocalTo(target, captureInterface) ? ObservedTarget : ObservedTransit;
+        return new Resolved(initiator, target, service?.Service, observedAt);
     }
 
     /// <summary>
@@ -313,7 +336,7 @@ public sealed class ConnectionMetricsWriter
     /// <summary>By <see cref="ObservedAt"/> value.</summary>
     private static readonly byte[][] ObservedAtLabels = [[], ObservedInitiator, ObservedTarget, ObservedTransit];
 
-    private readonly record struct Resolved(NetworkEndpoint? Initiator, NetworkEndpoint? Target, ServiceRef? Service, byte[]? ObservedAt);
+    internal readonly record struct Resolved(NetworkEndpoint? Initiator, NetworkEndpoint? Target, ServiceRef? Service, byte[]? ObservedAt);
 
     private void WriteLifecycle(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names)
     {
@@ -398,7 +421,7 @@ public sealed class ConnectionMetricsWriter
         }
     }
 
-    private void WriteNodeGauge(ExpositionWriter writer, MetricFamily family, long value)
+    internal void WriteNodeGauge(ExpositionWriter writer, MetricFamily family, long value)
     {
         writer.Family(family);
         writer.BeginSample(family);

@@ -1,4 +1,5 @@
 using FlowExporter.Correlator.Connections;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Capture;
@@ -10,10 +11,25 @@ namespace FlowExporter.Correlator.Capture;
 public sealed class ConnectionSnapshot
 {
     private SeriesSample[] _samples = [];
+    private QualitySample[] _quality = [];
 
     public ReadOnlySpan<SeriesSample> Samples => _samples.AsSpan(0, SampleCount);
 
     public int SampleCount { get; private set; }
+
+    /// <summary>The quality series (empty when quality is off).</summary>
+    public ReadOnlySpan<QualitySample> Quality => _quality.AsSpan(0, QualityCount);
+
+    public int QualityCount { get; private set; }
+
+    /// <summary>The quality settings, or null when quality is off.</summary>
+    public QualityOptions? QualityOptions { get; private set; }
+
+    public int QualitySeriesCount { get; private set; }
+
+    public int MaxQualitySeries { get; private set; }
+
+    public long QualityRejectedConnections { get; private set; }
 
     public IReadOnlyList<LifecycleSample> Lifecycle { get; private set; } = [];
 
@@ -42,6 +58,12 @@ public sealed class ConnectionSnapshot
     public void Capture(CapturePipeline pipeline, ConnectionSeriesStore series)
     {
         SampleCount = series.Snapshot(ref _samples);
+        var quality = pipeline.Tracker.Quality;
+        QualityOptions = quality?.Options;
+        QualityCount = quality?.Store.Snapshot(ref _quality) ?? 0;
+        QualitySeriesCount = quality?.Store.Count ?? 0;
+        MaxQualitySeries = quality?.Store.Capacity ?? 0;
+        QualityRejectedConnections = quality?.Store.RejectedConnections ?? 0;
         Lifecycle = pipeline.Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
         Interfaces = pipeline.Stats.Select(s => s.Copy()).ToArray();
         TrackedConnections = pipeline.Tracker.Count;

@@ -23,12 +23,16 @@ public readonly record struct ConnectionKey(ushort Interface, byte Protocol, IpA
     }
 
     /// <summary>Builds the canonical key for a packet; <paramref name="sourceIsA"/> says which side sent it.</summary>
-    public static ConnectionKey From(ushort captureInterface, in DecodedPacket packet, ushort sourcePort, ushort destinationPort, out bool sourceIsA)
+    public static ConnectionKey From(ushort captureInterface, in DecodedPacket packet, ushort sourcePort, ushort destinationPort, out bool sourceIsA) =>
+        Of(captureInterface, packet.Protocol, packet.Source, sourcePort, packet.Destination, destinationPort, out sourceIsA);
+
+    /// <summary>Builds the canonical key of a packet from its parts (a quoted packet, say).</summary>
+    public static ConnectionKey Of(ushort captureInterface, byte protocol, IpAddress source, ushort sourcePort, IpAddress destination, ushort destinationPort, out bool sourceIsA)
     {
-        var order = packet.Source.CompareTo(packet.Destination);
+        var order = source.CompareTo(destination);
         sourceIsA = order < 0 || (order == 0 && sourcePort <= destinationPort);
         return sourceIsA
-            ? new ConnectionKey(captureInterface, packet.Protocol, packet.Source, sourcePort, packet.Destination, destinationPort)
-            : new ConnectionKey(captureInterface, packet.Protocol, packet.Destination, destinationPort, packet.Source, sourcePort);
+            ? new ConnectionKey(captureInterface, protocol, source, sourcePort, destination, destinationPort)
+            : new ConnectionKey(captureInterface, protocol, destination, destinationPort, source, sourcePort);
     }
 }

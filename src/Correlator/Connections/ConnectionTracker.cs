@@ -1,5 +1,6 @@
 using FlowExporter.Correlator.Collections;
 using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Connections;
@@ -7,8 +8,10 @@ namespace FlowExporter.Correlator.Connections;
 /// <summary>
 /// The bounded connection table. Each packet finds or opens its connection (deciding the initiator from the evidence
 /// it carries), adds its wire bytes to the connection's series, and moves the connection to the tail of the idle list,
-/// so expiry and eviction only ever look at list heads. Time is whatever the caller passes: capture timestamps in
-/// replay, the clock in live capture. Not thread-safe: one owner drives it.
+/// so expiry and eviction only ever look at list heads. With a <see cref="QualityTracker"/>, each TCP segment also goes
+/// through sequence analysis and the handshake, and attempts waiting for an answer sit on a third list, oldest first,
+/// until they time out. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
+/// Not thread-safe: one owner drives it.
 /// </summary>
 public sealed class ConnectionTracker
 {
@@ -21,20 +24,24 @@ public sealed class ConnectionTracker
     private readonly long _evictionMinIdle;
     private readonly AggregationLevel _aggregation;
     private readonly SeriesKeyFactory _keys;
+    private readonly QualityTracker? _quality;
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
+    private ListEnds _pending = new(NoSlot, NoSlot);
     private long _now;
 
-    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series)
-        : this(options, series, new SeriesKeyFactory())
+    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, QualityTracker? quality = null)
+        : this(options, series, new SeriesKeyFactory(), quality)
     {
     }
 
-    /// <param name="keys">Builds each connection's series key when it opens (with endpoint metadata at the pod and
+    /// <param name="keys">Builds each connection's series keys when it opens (with endpoint metadata at the pod and
     /// workload levels); the only lookup on the packet path, and only for a packet that opens a connection.</param>
-    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys)
+    /// <param name="quality">Connection quality, or null when it is off.</param>
+    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys, QualityTracker? quality = null)
     {
         _keys = keys;
+        _quality = quality;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
         _timeout = ToNanoseconds(options.Timeout);
@@ -44,6 +51,9 @@ public sealed class ConnectionTracker
     }
 
     public int Count => _table.Count;
+
+    /// <summary>Connection quality, when it is on.</summary>
+    public QualityTracker? Quality => _quality;
 
     public int Capacity => _table.Capacity;
 
@@ -83,6 +93,10 @@ public sealed class ConnectionTracker
         connection.LastSeen = _now;
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
         _series.Add(connection.Series, fromInitiator, (ulong)wireLength);
+        if (_quality is not null)
+        {
+            ObserveQuality(slot, ref connection, packet, flags, fromInitiator, now);
+        }
 
         if (flags != TcpFlags.None)
         {
@@ -103,6 +117,18 @@ public sealed class ConnectionTracker
         if (now > _now)
         {
             _now = now;
+        }
+
+        while (_pending.Head != NoSlot)
+        {
+            ref var head = ref _table.ValueAt(_pending.Head);
+            if (_now - head.FirstSeen < _quality!.SynTimeoutNanoseconds)
+            {
+                break;
+            }
+
+            Unlink(ref _pending, _pending.Head, pending: true);
+            _quality.TimedOut(ref head.Quality);
         }
 
         while (_closing.Head != NoSlot)
@@ -148,9 +174,19 @@ public sealed class ConnectionTracker
         connection.LastSeen = _now;
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
-        connection.Previous = NoSlot;
-        connection.Next = NoSlot;
+        connection.Idle = ListLinks.None;
         connection.Series = _series.Acquire(_keys.For(key, initiatorIsA, evidence, _aggregation));
+        if (_quality is not null)
+        {
+            connection.Quality = QualityTracker.Covers(key.Protocol)
+                ? _quality.Open(_keys.For(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags)
+                : ConnectionQuality.Initial(-1);
+            if (connection.Quality.Attempt == AttemptState.SynSent)
+            {
+                Append(ref _pending, slot, pending: true);
+            }
+        }
+
         Append(ref _idle, slot);
         lifecycle.Open();
         return slot;
@@ -175,6 +211,45 @@ public sealed class ConnectionTracker
         }
 
         return (sourceIsA, InitiatorEvidence.FirstPacket);
+    }
+
+    private void ObserveQuality(int slot, ref Connection connection, in DecodedPacket packet, TcpFlags flags, bool fromInitiator, long time)
+    {
+        switch (packet.Protocol)
+        {
+            case IpProtocol.Tcp when flags != TcpFlags.None || packet.HasTcpHeader:
+                var firstReset = (flags & TcpFlags.Rst) != 0 && !connection.Has(ConnectionFlags.Rst);
+                if (_quality!.Segment(ref connection.Quality, packet, fromInitiator, firstReset, connection.Series, time))
+                {
+                    Unlink(ref _pending, slot, pending: true);
+                }
+
+                break;
+            case IpProtocol.Udp:
+                _quality!.Datagram(ref connection.Quality, fromInitiator);
+                break;
+            case IpProtocol.Icmp or IpProtocol.Icmpv6 when packet.QuotedProtocol != 0:
+                Unreachable(slot, packet);
+                break;
+        }
+    }
+
+    /// <summary>An ICMP destination unreachable: the attempt it quotes (tracked on the same capture interface) failed.</summary>
+    private void Unreachable(int icmpSlot, in DecodedPacket packet)
+    {
+        var key = ConnectionKey.Of(
+            _table.KeyAt(icmpSlot).Interface, packet.QuotedProtocol, packet.QuotedSource, packet.QuotedSourcePort, packet.QuotedDestination, packet.QuotedDestinationPort, out var sourceIsA);
+        var slot = _table.Find(key);
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref var attempt = ref _table.ValueAt(slot);
+        if (sourceIsA == attempt.Has(ConnectionFlags.InitiatorIsA) && _quality!.Unreachable(ref attempt.Quality))
+        {
+            Unlink(ref _pending, slot, pending: true);
+        }
     }
 
     private void Track(int slot, ref Connection connection, TcpFlags flags, bool sourceIsA)
@@ -230,6 +305,16 @@ public sealed class ConnectionTracker
         }
 
         _series.Release(connection.Series);
+        if (_quality is not null)
+        {
+            if (connection.Quality.Attempt == AttemptState.SynSent)
+            {
+                Unlink(ref _pending, slot, pending: true);
+            }
+
+            _quality.Close(ref connection.Quality);
+        }
+
         var key = _table.KeyAt(slot);
         LifecycleFor(key.Interface, key.Protocol).Close(reason);
         _table.Remove(slot);
@@ -247,14 +332,18 @@ public sealed class ConnectionTracker
         return counters;
     }
 
-    private void Append(ref ListEnds list, int slot)
+    /// <summary>The links of a slot in the idle or closing list, or (<paramref name="pending"/>) in the attempts list.</summary>
+    private ref ListLinks Links(int slot, bool pending) =>
+        ref pending ? ref _table.ValueAt(slot).Quality.Pending : ref _table.ValueAt(slot).Idle;
+
+    private void Append(ref ListEnds list, int slot, bool pending = false)
     {
-        ref var connection = ref _table.ValueAt(slot);
-        connection.Previous = list.Tail;
-        connection.Next = NoSlot;
+        ref var links = ref Links(slot, pending);
+        links.Previous = list.Tail;
+        links.Next = NoSlot;
         if (list.Tail != NoSlot)
         {
-            _table.ValueAt(list.Tail).Next = slot;
+            Links(list.Tail, pending).Next = slot;
         }
         else
         {
@@ -264,29 +353,28 @@ public sealed class ConnectionTracker
         list.Tail = slot;
     }
 
-    private void Unlink(ref ListEnds list, int slot)
+    private void Unlink(ref ListEnds list, int slot, bool pending = false)
     {
-        ref var connection = ref _table.ValueAt(slot);
-        if (connection.Previous != NoSlot)
+        ref var links = ref Links(slot, pending);
+        if (links.Previous != NoSlot)
         {
-            _table.ValueAt(connection.Previous).Next = connection.Next;
+            Links(links.Previous, pending).Next = links.Next;
         }
         else
         {
-            list.Head = connection.Next;
+            list.Head = links.Next;
         }
 
-        if (connection.Next != NoSlot)
+        if (links.Next != NoSlot)
         {
-            _table.ValueAt(connection.Next).Previous = connection.Previous;
+            Links(links.Next, pending).Previous = links.Previous;
         }
         else
         {
-            list.Tail = connection.Previous;
+            list.Tail = links.Previous;
         }
 
-        connection.Previous = NoSlot;
-        connection.Next = NoSlot;
+        links = ListLinks.None;
     }
 
     private void MoveToTail(ref ListEnds list, int slot)
@@ -320,9 +408,11 @@ public sealed class ConnectionTracker
         public long FirstSeen;
         public long LastSeen;
         public long ClosingSince;
-        public int Previous;
-        public int Next;
+
+        /// <summary>Links in the idle list, or in the closing list once closing.</summary>
+        public ListLinks Idle;
         public int Series;
+        public ConnectionQuality Quality;
         public ConnectionFlags Flags;
         public InitiatorEvidence Evidence;
 

@@ -19,6 +19,9 @@ public struct DecodedPacket
     /// <summary>True when the ports were read (TCP, UDP, SCTP, DCCP, UDP-Lite, and not a later fragment).</summary>
     public bool HasPorts;
 
+    /// <summary>True when the whole fixed TCP header (20 bytes) was captured: sequence analysis needs all of it.</summary>
+    public bool HasTcpHeader;
+
     public TcpFlags TcpFlags;
     public uint TcpSequence;
     public uint TcpAcknowledgement;
@@ -29,6 +32,17 @@ public struct DecodedPacket
 
     public byte IcmpType;
     public byte IcmpCode;
+
+    /// <summary>
+    /// For an ICMP or ICMPv6 destination unreachable: the addresses, protocol and ports of the packet it quotes (the
+    /// packet that could not be delivered, as its sender sent it). <see cref="QuotedProtocol"/> is 0 when nothing
+    /// usable was quoted.
+    /// </summary>
+    public IpAddress QuotedSource;
+    public IpAddress QuotedDestination;
+    public ushort QuotedSourcePort;
+    public ushort QuotedDestinationPort;
+    public byte QuotedProtocol;
 
     /// <summary>True for any IP fragment; <see cref="FragmentOffset"/> is 0 for the first one.</summary>
     public bool IsFragment;

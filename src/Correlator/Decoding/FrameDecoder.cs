@@ -13,6 +13,9 @@ public sealed class FrameDecoder
     private const int MaxMplsLabels = 16;
     private const int MaxIpv6ExtensionHeaders = 16;
 
+    /// <summary>The depth a quoted packet is decoded at: past any tunnel depth, so nothing inside a quote is opened.</summary>
+    private const int QuoteDepth = 1 << 16;
+
     private readonly bool _decapsulate;
     private readonly int[] _vxlanPorts;
     private readonly int _genevePort;
@@ -417,6 +420,10 @@ public sealed class FrameDecoder
                 {
                     packet.IcmpType = transport[0];
                     packet.IcmpCode = transport[1];
+                    if (depth < QuoteDepth && IsDestinationUnreachable(protocol, packet.IcmpType) && transport.Length > 8)
+                    {
+                        ReadQuote(protocol, transport[8..], ref packet);
+                    }
                 }
 
                 return DecodeResult.Ip;
@@ -429,6 +436,30 @@ public sealed class FrameDecoder
             default:
                 return DecodeResult.Ip;
         }
+    }
+
+    private static bool IsDestinationUnreachable(byte protocol, byte type) =>
+        protocol == IpProtocol.Icmp ? type == 3 : type == 1;
+
+    /// <summary>
+    /// Reads the IP header and ports of the packet an ICMP error quotes (RFC 792: its IP header and at least 8 bytes
+    /// of what followed; RFC 4443: as much as fits). The quote is decoded as a packet of its own, into a copy on the
+    /// stack, with tunnels and further quotes closed; what it cannot read leaves <see cref="DecodedPacket.QuotedProtocol"/> 0.
+    /// </summary>
+    private void ReadQuote(byte protocol, ReadOnlySpan<byte> quote, ref DecodedPacket packet)
+    {
+        var quoted = default(DecodedPacket);
+        var result = protocol == IpProtocol.Icmp ? DecodeIpv4(quote, ref quoted, QuoteDepth) : DecodeIpv6(quote, ref quoted, QuoteDepth);
+        if (result != DecodeResult.Ip || !quoted.HasPorts)
+        {
+            return;
+        }
+
+        packet.QuotedSource = quoted.Source;
+        packet.QuotedDestination = quoted.Destination;
+        packet.QuotedSourcePort = quoted.SourcePort;
+        packet.QuotedDestinationPort = quoted.DestinationPort;
+        packet.QuotedProtocol = quoted.Protocol;
     }
 
     private static DecodeResult DecodeTcp(ReadOnlySpan<byte> tcp, ref DecodedPacket packet)
@@ -452,6 +483,10 @@ public sealed class FrameDecoder
         {
             packet.TcpWindow = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
         }
+
+        // As tshark: sequence analysis only for a segment whose fixed header was captured and whose IP length holds
+        // its whole header (otherwise its length is unknown).
+        packet.HasTcpHeader = tcp.Length >= 20 && packet.PayloadLength >= headerLength;
 
         packet.PayloadLength = Math.Max(0, packet.PayloadLength - headerLength);
         return DecodeResult.Ip;

@@ -91,6 +91,15 @@ public sealed class ConnectionSeriesStore
         }
     }
 
+    /// <summary>Records the handshake RTT of a connection on the series (the latest one wins).</summary>
+    public void SetHandshake(int slot, long nanoseconds)
+    {
+        if (slot >= 0)
+        {
+            _table.ValueAt(slot).Counters.HandshakeRttNanoseconds = nanoseconds;
+        }
+    }
+
     /// <summary>One connection on the series ended.</summary>
     public void Release(int slot)
     {

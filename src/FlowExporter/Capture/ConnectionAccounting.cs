@@ -5,6 +5,7 @@ using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Sources;
 
@@ -43,7 +44,11 @@ public sealed class ConnectionAccounting : IMetricsContributor
         });
         // At the pod and workload levels each end is named when its connection opens, from the index current then.
         _keys = new SeriesKeyFactory(options.Node, endpoints);
-        Pipeline = new CapturePipeline(decoder, new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, _keys), new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
+        var quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series) : null;
+        Pipeline = new CapturePipeline(
+            decoder,
+            new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, _keys, quality),
+            new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
 

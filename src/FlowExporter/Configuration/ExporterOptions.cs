@@ -1,3 +1,4 @@
+using FlowExporter.Correlator.Quality;
 
 namespace FlowExporter.Configuration;
 
@@ -5,7 +6,7 @@ namespace FlowExporter.Configuration;
 public sealed record ExporterOptions
 {
     public static readonly string[] TopLevelKeys =
-        ["listen", "node", "web_config_file", "capture", "connections", "ovs", "snmp", "kubernetes", "endpoints_file"];
+        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file"];
 
     public required ListenAddress Listen { get; init; }
 
@@ -16,6 +17,9 @@ public sealed record ExporterOptions
     public required CaptureOptions Capture { get; init; }
 
     public required ConnectionsOptions Connections { get; init; }
+
+    /// <summary>Connection quality from the capture (the <c>quality</c> section).</summary>
+    public required QualityOptions Quality { get; init; }
 
     /// <summary>The whole configuration, for the sources that read their own sections.</summary>
     public required IConfiguration Root { get; init; }
@@ -36,13 +40,15 @@ public sealed record ExporterOptions
             throw new ConfigException("node", "must be a non-empty name of at most 253 characters");
         }
 
+        var connections = ConnectionsOptions.FromConfiguration(root.GetSection("connections"));
         return new ExporterOptions
         {
             Listen = ListenAddress.Parse("listen", ConfigReader.String(root, "listen") ?? "0.0.0.0:9004"),
             Node = node,
             WebConfigFile = ConfigReader.String(root, "web_config_file"),
             Capture = CaptureOptions.FromConfiguration(root.GetSection("capture")),
-            Connections = ConnectionsOptions.FromConfiguration(root.GetSection("connections")),
+            Connections = connections,
+            Quality = QualityConfiguration.FromConfiguration(root.GetSection("quality"), connections),
             Root = root,
         };
     }

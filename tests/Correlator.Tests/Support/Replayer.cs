@@ -5,6 +5,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Tests.Support;
@@ -12,12 +13,13 @@ namespace FlowExporter.Correlator.Tests.Support;
 /// <summary>Runs a capture file through the real pipeline and hands back the snapshot and its exposition.</summary>
 internal sealed class Replayer
 {
-    public Replayer(ConnectionTrackerOptions? tracker = null, DecoderOptions? decoder = null, int maxSeries = 100_000)
+    public Replayer(ConnectionTrackerOptions? tracker = null, DecoderOptions? decoder = null, int maxSeries = 100_000, QualityOptions? quality = null)
     {
         Series = new ConnectionSeriesStore(maxSeries);
+        var qualityTracker = quality is { Enabled: true } ? new QualityTracker(quality, new QualitySeriesStore(quality.MaxSeries), Series) : null;
         Pipeline = new CapturePipeline(
             new FrameDecoder(decoder ?? DecoderOptions.Default),
-            new ConnectionTracker(tracker ?? new ConnectionTrackerOptions(), Series),
+            new ConnectionTracker(tracker ?? new ConnectionTrackerOptions(), Series, qualityTracker),
             new FragmentTracker(1024, TimeSpan.FromSeconds(30)));
     }
 

@@ -80,6 +80,76 @@ internal static class TsharkOracle
         return (totals, orphans);
     }
 
+    /// <summary>
+    /// tshark's TCP sequence analysis per stream: initial RTT (<c>tcp.analysis.initial_rtt</c>), retransmissions
+    /// (<c>tcp.analysis.retransmission</c>: plain, fast and spurious) and zero windows, one pass as a live capture sees
+    /// them. TCP quoted inside ICMP errors is left out (tshark analyses no sequence there either).
+    /// </summary>
+    public static List<TcpStreamQuality> TcpStreams(string pcap)
+    {
+        const string NotQuoted = "tcp && !icmp && !icmpv6";
+        var retransmitted = FrameNumbers(pcap, $"tcp.analysis.retransmission && {NotQuoted}");
+        var zeroWindow = FrameNumbers(pcap, $"tcp.analysis.zero_window && {NotQuoted}");
+        var lines = Run(
+        [
+            "-r", pcap, "-n", "-Y", NotQuoted, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=l",
+            "-e", "frame.number", "-e", "tcp.stream", "-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport",
+            "-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport", "-e", "tcp.flags", "-e", "tcp.analysis.initial_rtt",
+        ]);
+        var streams = new SortedDictionary<int, TcpStreamQuality>();
+        var rttSenders = new Dictionary<int, (string Source, int Flags)>();
+        foreach (var line in lines)
+        {
+            var f = line.Split('\t');
+            if (f.Length < 10 || f[1].Length == 0)
+            {
+                continue;
+            }
+
+            var number = int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture);
+            var stream = int.Parse(f[1], System.Globalization.CultureInfo.InvariantCulture);
+            var source = $"{(f[2].Length > 0 ? f[2] : f[3])}:{f[4]}";
+            var destination = $"{(f[5].Length > 0 ? f[5] : f[6])}:{f[7]}";
+            var flags = Convert.ToInt32(f[8], 16);
+            var key = ConversationKey.Of("tcp", source, destination, out var sourceIsA);
+            var s = streams.GetValueOrDefault(stream) ?? new TcpStreamQuality(stream, key, null, null, false, 0, 0, 0, 0);
+            if (s.Initiator is null && (flags & 0x12) == 0x02)
+            {
+                s = s with { Initiator = source };
+            }
+
+            if (s.InitialRttNanoseconds is null && f[9].Length > 0)
+            {
+                s = s with { InitialRttNanoseconds = (long)(decimal.Parse(f[9], System.Globalization.CultureInfo.InvariantCulture) * 1_000_000_000m) };
+                rttSenders[stream] = (source, flags);
+            }
+
+            if (retransmitted.Contains(number))
+            {
+                s = sourceIsA ? s with { RetransmissionsAToB = s.RetransmissionsAToB + 1 } : s with { RetransmissionsBToA = s.RetransmissionsBToA + 1 };
+            }
+
+            if (zeroWindow.Contains(number))
+            {
+                s = sourceIsA ? s with { ZeroWindowAToB = s.ZeroWindowAToB + 1 } : s with { ZeroWindowBToA = s.ZeroWindowBToA + 1 };
+            }
+
+            streams[stream] = s;
+        }
+
+        return streams.Values
+            .Select(s => rttSenders.TryGetValue(s.Stream, out var sender)
+                ? s with { RttFromInitiatorAck = sender.Source == s.Initiator && (sender.Flags & 0x04) == 0 }
+                : s)
+            .ToList();
+    }
+
+    private static HashSet<int> FrameNumbers(string pcap, string filter) =>
+        Run(["-r", pcap, "-n", "-Y", filter, "-T", "fields", "-e", "frame.number"])
+            .Where(l => l.Length > 0)
+            .Select(l => int.Parse(l, System.Globalization.CultureInfo.InvariantCulture))
+            .ToHashSet();
+
     private static ConversationKey? KeyOf(string[] f, out bool sourceIsA, out bool orphan)
     {
         sourceIsA = true;

@@ -76,6 +76,29 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void Quality_is_on_by_default_and_set_from_the_file_and_the_environment()
+    {
+        var defaults = Load(null).Quality;
+        Assert.True(defaults.Enabled);
+        Assert.Equal(TimeSpan.FromSeconds(10), defaults.SynTimeout);
+        Assert.Equal(100_000, defaults.MaxSeries);
+        Assert.Equal(AggregationLevel.PodPair, defaults.Aggregation);
+
+        var file = Write("""
+            quality:
+              enabled: true
+              aggregation: connection
+              syn_timeout: 3s
+              max_series: 500
+            """);
+        var options = Load(file, new Dictionary<string, string?> { ["FLOWEXPORTER_QUALITY__SYN_TIMEOUT"] = "1500ms" }).Quality;
+        Assert.Equal(AggregationLevel.Connection, options.Aggregation);
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), options.SynTimeout);
+        Assert.Equal(500, options.MaxSeries);
+        Assert.False(Load(Write("quality:\n  enabled: false\n")).Quality.Enabled);
+    }
+
+    [Fact]
     public void An_environment_list_as_one_comma_separated_value()
     {
         var options = Load(null, new Dictionary<string, string?> { ["FLOWEXPORTER_CAPTURE__INTERFACES"] = "a, b" });
@@ -89,7 +112,14 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
     [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
-    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, ovs, snmp, kubernetes, endpoints_file)")]
+    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file)")]
+    [InlineData("quality:\n  syn_timeout: never\n", "config: quality.syn_timeout: 'never' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
+    [InlineData("quality:\n  syn_timeout: 50ms\n", "config: quality.syn_timeout: must be at least 0.1s")]
+    [InlineData("connections:\n  timeout: 5s\nquality:\n  syn_timeout: 6s\n", "config: quality.syn_timeout: must not exceed connections.timeout (5s): the attempt would leave the table first")]
+    [InlineData("quality:\n  enabled: maybe\n", "config: quality.enabled: 'maybe' is not true or false")]
+    [InlineData("quality:\n  aggregation: nodes\n", "config: quality.aggregation: 'nodes' is not one of connection, endpoint, pod_pair, workload_pair")]
+    [InlineData("quality:\n  max_series: -1\n", "config: quality.max_series: -1 is outside 1..50000000")]
+    [InlineData("quality:\n  syn_timout: 5s\n", "config: quality.syn_timout: unknown key (known here: enabled, aggregation, syn_timeout, max_series)")]
     [InlineData("capture: [\n", null)]
     public void Bad_values_stop_the_start_with_one_line_naming_the_key(string yaml, string? message)
     {

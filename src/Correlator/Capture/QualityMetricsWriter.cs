@@ -1,0 +1,195 @@
+using System.Globalization;
+using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Quality;
+
+namespace FlowExporter.Correlator.Capture;
+
+/// <summary>
+/// Writes the connection quality families of a snapshot: the handshake RTT gauge of each connection series (at the
+/// connection level), and per quality series the handshake histogram, attempts by result, retransmitted, zero-window
+/// and reset counts. Quality series carry the labels of connection series (less direction), at quality.aggregation.
+/// </summary>
+internal sealed class QualityMetricsWriter
+{
+    private static readonly MetricFamily HandshakeRtt = new(
+        "network_connection_handshake_rtt_seconds",
+        MetricType.Gauge,
+        "Handshake RTT of the connection (the latest on the series): its initiator's SYN to the initiator's ACK completing the handshake, at the capture point (tshark's tcp.analysis.initial_rtt). Connection level only.");
+
+    private static readonly MetricFamily Handshake = new(
+        "network_connection_handshake_seconds",
+        MetricType.Histogram,
+        "Handshake RTTs (SYN to the completing ACK, at the capture point) of the connections of the series, at quality.aggregation.");
+
+    private static readonly MetricFamily Attempts = new(
+        "network_connection_attempts_total",
+        MetricType.Counter,
+        "Connection attempts by result: established (handshake completed; UDP: answered), refused (RST answering the SYN), timeout (SYN unanswered for quality.syn_timeout), unreachable (ICMP destination unreachable quoting the attempt).");
+
+    private static readonly MetricFamily Retransmitted = new(
+        "network_connection_retransmitted_packets_total",
+        MetricType.Counter,
+        "TCP segments carrying sequence space already seen in their direction (tshark's tcp.analysis.retransmission: plain, fast and spurious; SYNs included).");
+
+    private static readonly MetricFamily ZeroWindow = new(
+        "network_connection_zero_window_packets_total",
+        MetricType.Counter,
+        "TCP segments advertising a zero receive window, by the direction they travel in (tshark's tcp.analysis.zero_window).");
+
+    private static readonly MetricFamily Resets = new(
+        "network_connection_resets_total",
+        MetricType.Counter,
+        "TCP connections ended by an RST (refused attempts excepted), by who sent it: direction initiator_to_target means the initiator reset.");
+
+    private static readonly MetricFamily QualitySeries = new(
+        "network_connection_quality_series", MetricType.Gauge, "Connection quality series kept (quality.aggregation).");
+
+    private static readonly MetricFamily QualitySeriesMax = new(
+        "network_connection_quality_series_max", MetricType.Gauge, "The bound on connection quality series (quality.max_series).");
+
+    private static readonly MetricFamily QualitySeriesRejected = new(
+        "network_connection_quality_series_rejected_total",
+        MetricType.Counter,
+        "Connections counted in no quality series because the bound was reached.");
+
+    private static readonly byte[][] ResultLabels = [.. new[] { "established", "refused", "timeout", "unreachable" }.Select(ExpositionWriter.Escape)];
+
+    private static readonly byte[][] BucketLabels = BuildBucketLabels();
+
+    private readonly ConnectionMetricsWriter _labels;
+    private ConnectionMetricsWriter.Resolved[] _resolved = [];
+
+    public QualityMetricsWriter(ConnectionMetricsWriter labels)
+    {
+        _labels = labels;
+    }
+
+    /// <param name="connectionResolved">The metadata resolved for the snapshot's connection series, in their order.</param>
+    public void Write(
+        ExpositionWriter writer,
+        ConnectionSnapshot snapshot,
+        ReadOnlySpan<ConnectionMetricsWriter.Resolved> connectionResolved,
+        IReadOnlyList<string> interfaceNames,
+        EndpointIndex? endpoints)
+    {
+        WriteHandshakeGauge(writer, snapshot, connectionResolved);
+        var quality = snapshot.Quality;
+        if (_resolved.Length < quality.Length)
+        {
+            _resolved = new ConnectionMetricsWriter.Resolved[Math.Max(quality.Length, _resolved.Length * 2)];
+        }
+
+        for (var i = 0; i < quality.Length; i++)
+        {
+            _resolved[i] = _labels.Resolve(quality[i].Key, endpoints, interfaceNames);
+        }
+
+        WriteHistogram(writer, quality);
+        writer.Family(Attempts);
+        for (var i = 0; i < quality.Length; i++)
+        {
+            ref readonly var sample = ref quality[i];
+            var tcp = sample.Key.Protocol == IpProtocol.Tcp;
+            for (var result = 0; result < ResultLabels.Length; result++)
+            {
+                // UDP attempts end only established (answered) or unreachable.
+                if (tcp || (AttemptResult)result is AttemptResult.Established or AttemptResult.Unreachable)
+                {
+                    writer.BeginSample(Attempts);
+                    _labels.SeriesLabels(writer, sample.Key, _resolved[i], "result"u8, ResultLabels[result]);
+                    writer.Value(sample.Counters.Attempts[result]);
+                }
+            }
+        }
+
+        WritePerDirection(writer, Retransmitted, quality, static c => (c.RetransmittedForward, c.RetransmittedBackward));
+        WritePerDirection(writer, ZeroWindow, quality, static c => (c.ZeroWindowForward, c.ZeroWindowBackward));
+        WritePerDirection(writer, Resets, quality, static c => (c.ResetsForward, c.ResetsBackward));
+        _labels.WriteNodeGauge(writer, QualitySeries, snapshot.QualitySeriesCount);
+        _labels.WriteNodeGauge(writer, QualitySeriesMax, snapshot.MaxQualitySeries);
+        _labels.WriteNodeGauge(writer, QualitySeriesRejected, snapshot.QualityRejectedConnections);
+    }
+
+    private void WriteHandshakeGauge(ExpositionWriter writer, ConnectionSnapshot snapshot, ReadOnlySpan<ConnectionMetricsWriter.Resolved> resolved)
+    {
+        writer.Family(HandshakeRtt);
+        var samples = snapshot.Samples;
+        for (var i = 0; i < samples.Length; i++)
+        {
+            ref readonly var sample = ref samples[i];
+            if (sample.Counters.HandshakeRttNanoseconds != 0 && sample.Key.HasInitiatorPort)
+            {
+                writer.BeginSample(HandshakeRtt);
+                _labels.SeriesLabels(writer, sample.Key, resolved[i], default, default);
+                writer.Value(sample.Counters.HandshakeRttNanoseconds / 1e9);
+            }
+        }
+    }
+
+    private void WriteHistogram(ExpositionWriter writer, ReadOnlySpan<QualitySample> quality)
+    {
+        writer.Family(Handshake);
+        for (var i = 0; i < quality.Length; i++)
+        {
+            ref readonly var sample = ref quality[i];
+            if (sample.Key.Protocol != IpProtocol.Tcp)
+            {
+                continue;
+            }
+
+            var counters = sample.Counters;
+            ulong cumulative = 0;
+            for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
+            {
+                cumulative += counters.HandshakeBuckets[bucket];
+                writer.BeginSample(Handshake, "_bucket"u8);
+                _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
+                writer.LabelRaw("le"u8, BucketLabels[bucket]);
+                writer.Value(cumulative);
+            }
+
+            writer.BeginSample(Handshake, "_sum"u8);
+            _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
+            writer.Value(counters.HandshakeSumNanoseconds / 1e9);
+            writer.BeginSample(Handshake, "_count"u8);
+            _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
+            writer.Value(counters.HandshakeCount);
+        }
+    }
+
+    private void WritePerDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<QualitySample> quality, Func<QualityCounters, (ulong Forward, ulong Backward)> values)
+    {
+        writer.Family(family);
+        for (var i = 0; i < quality.Length; i++)
+        {
+            ref readonly var sample = ref quality[i];
+            if (sample.Key.Protocol != IpProtocol.Tcp)
+            {
+                continue;
+            }
+
+            var (forward, backward) = values(sample.Counters);
+            writer.BeginSample(family);
+            _labels.SeriesLabels(writer, sample.Key, _resolved[i], "direction"u8, "initiator_to_target"u8);
+            writer.Value(forward);
+            writer.BeginSample(family);
+            _labels.SeriesLabels(writer, sample.Key, _resolved[i], "direction"u8, "target_to_initiator"u8);
+            writer.Value(backward);
+        }
+    }
+
+    private static byte[][] BuildBucketLabels()
+    {
+        var labels = new byte[HandshakeBuckets.Count][];
+        var bounds = HandshakeBuckets.UpperBoundsNanoseconds;
+        for (var i = 0; i < bounds.Length; i++)
+        {
+            labels[i] = ExpositionWriter.Escape((bounds[i] / 1e9).ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant());
+        }
+
+        labels[^1] = ExpositionWriter.Escape("+Inf");
+        return labels;
+    }
+}
