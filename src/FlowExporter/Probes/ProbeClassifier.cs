@@ -18,10 +18,16 @@ internal static class ProbeClassifier
 
         for (var current = exception; current is not null; current = current.InnerException)
         {
+            if (current is ProbeFailedException failure)
+            {
+                return failure.Type;
+            }
+        }
+
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
             switch (current)
             {
-                case ProbeFailedException failure:
-                    return failure.Type;
                 case HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError }:
                     return ProbeErrorType.Dns;
                 case HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } when phase != ProbePhase.Exchanging:
