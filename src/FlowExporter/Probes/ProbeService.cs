@@ -75,7 +75,7 @@ public sealed class ProbeService : BackgroundService
 
                 if (outcome.Error is { } error)
                 {
-                    _log.Warn($"{target.Node}:{target.Path}:{error}", $"probe: {target.Node} ({target.Path}, {_probe.UriOf(target)}): {error.ToString().ToLowerInvariant()}: {outcome.Detail}");
+                    _log.Warn($"{target.Node}:{target.Path}:{error}", $"probe: {target.Node} ({target.Path.ToString().ToLowerInvariant()}, {_probe.UriOf(target)}): {error.ToString().ToLowerInvariant()}: {outcome.Detail}");
                 }
             }).ConfigureAwait(false);
 

@@ -87,8 +87,10 @@ public sealed class ProbeOptionsTests
             "config: probes.peers.1.name: peer 'node-2' is listed twice",
             Assert.Throws<ConfigException>(() => Load(new()
             {
-                ["probes:peers:0:name"] = "node-2", ["probes:peers:0:host"] = "192.0.2.2",
-                ["probes:peers:1:name"] = "node-2", ["probes:peers:1:host"] = "192.0.2.3",
+                ["probes:peers:0:name"] = "node-2",
+                ["probes:peers:0:host"] = "192.0.2.2",
+                ["probes:peers:1:name"] = "node-2",
+                ["probes:peers:1:host"] = "192.0.2.3",
             })).Message);
         Assert.Equal(
             "config: probes.peers.0.host: a peer needs a host or a pod address (an IP or a DNS name)",
