@@ -76,7 +76,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
     [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
-    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, ovs, snmp, kubernetes, endpoints_file)")]
+    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, ovs, snmp, kubernetes, endpoints_file, probes)")]
     [InlineData("capture: [\n", null)]
     public void Bad_values_stop_the_start_with_one_line_naming_the_key(string yaml, string? message)
     {
