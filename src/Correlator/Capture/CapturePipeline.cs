@@ -15,6 +15,7 @@ public sealed class CapturePipeline
     private readonly FragmentTracker _fragments;
     private readonly List<InterfaceCaptureStats> _stats = [];
     private DecodedPacket _packet;
+    private ProbeTrafficFilter? _probeTraffic;
 
     public CapturePipeline(FrameDecoder decoder, ConnectionTracker tracker, FragmentTracker fragments)
     {
@@ -24,6 +25,16 @@ public sealed class CapturePipeline
     }
 
     public ConnectionTracker Tracker => _tracker;
+
+    /// <summary>
+    /// Packets this filter matches are counted as ignored (reason <c>probe</c>) instead of opening or feeding a
+    /// connection; null (the default) excludes nothing. May be replaced at any time from another thread.
+    /// </summary>
+    public ProbeTrafficFilter? ExcludedProbeTraffic
+    {
+        get => Volatile.Read(ref _probeTraffic);
+        set => Volatile.Write(ref _probeTraffic, value);
+    }
 
     /// <summary>Statistics per capture interface, indexed by interface id.</summary>
     public IReadOnlyList<InterfaceCaptureStats> Stats => _stats;
@@ -62,6 +73,13 @@ public sealed class CapturePipeline
                 _tracker.Advance(frame.TimestampNanoseconds);
                 return;
             }
+        }
+
+        if (Volatile.Read(ref _probeTraffic) is { } probes && probes.Matches(_packet, sourcePort, destinationPort))
+        {
+            stats.CountIgnored(IgnoredReason.Probe);
+            _tracker.Advance(frame.TimestampNanoseconds);
+            return;
         }
 
         if (!_tracker.Observe(captureInterface, _packet, sourcePort, destinationPort, frame.WireLength, frame.TimestampNanoseconds))

@@ -89,7 +89,7 @@ public sealed class ConnectionMetricsWriter
     private static readonly MetricFamily Ignored = new(
         "network_capture_ignored_packets_total",
         MetricType.Counter,
-        "Well-formed frames counted in no connection, by reason: not_ip, table_full, orphan_fragment.");
+        "Well-formed frames counted in no connection, by reason: not_ip, table_full, orphan_fragment, probe.");
 
     private static readonly (DecodeResult Result, string Label)[] MalformedReasons =
     [
@@ -104,6 +104,7 @@ public sealed class ConnectionMetricsWriter
         (IgnoredReason.NotIp, "not_ip"),
         (IgnoredReason.TableFull, "table_full"),
         (IgnoredReason.OrphanFragment, "orphan_fragment"),
+        (IgnoredReason.Probe, "probe"),
     ];
 
     private static readonly byte[][] EvidenceLabels = [.. new[] { "syn", "synack", "port", "first_packet" }.Select(ExpositionWriter.Escape)];

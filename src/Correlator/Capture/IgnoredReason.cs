@@ -11,4 +11,7 @@ public enum IgnoredReason
 
     /// <summary>A later IP fragment whose first fragment (with the ports) was not seen.</summary>
     OrphanFragment,
+
+    /// <summary>Probe traffic between exporters (<see cref="ProbeTrafficFilter"/>), left out of connection series.</summary>
+    Probe,
 }

@@ -81,6 +81,9 @@ public sealed class ConnectionAccounting : IMetricsContributor
         }
     }
 
+    /// <summary>Leaves the exporters' probe traffic out of the connection series from now on (null: include it again).</summary>
+    public void ExcludeProbeTraffic(ProbeTrafficFilter? filter) => Pipeline.ExcludedProbeTraffic = filter;
+
     /// <summary>Processes one frame; the caller holds <see cref="Gate"/>.</summary>
     public void ProcessLocked(ushort captureInterface, in CapturedFrame frame) => Pipeline.Process(captureInterface, frame);
 

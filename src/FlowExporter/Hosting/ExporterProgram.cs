@@ -8,6 +8,7 @@ using FlowExporter.Http;
 using FlowExporter.Http.Security;
 using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
+using FlowExporter.Probes;
 using FlowExporter.Snmp;
 using FlowExporter.Sources;
 using Prometheus;
@@ -129,8 +130,11 @@ public static class ExporterProgram
         }
 
         services.AddSnmpSource(SnmpOptions.FromConfiguration(options.Root.GetSection("snmp")));
-        services.AddKubernetesSource(KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes")));
+        var kubernetes = KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes"));
+        services.AddKubernetesSource(kubernetes);
         services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
+
+        services.AddProbes(ProbeOptions.FromConfiguration(options.Root.GetSection("probes")), options, kubernetes);
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();

@@ -50,8 +50,15 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
     private TimeSpan _lastBuild;
     private Stats _stats = new(new Dictionary<string, long>(), new Dictionary<string, long>(), 0, 0, new Dictionary<string, long>());
 
-    public KubernetesSource(IKubernetes client, KubernetesOptions options, SourceHealth health, TimeProvider time, ILogger<KubernetesSource> logger)
+    public KubernetesSource(
+        IKubernetes client,
+        KubernetesOptions options,
+        SourceHealth health,
+        TimeProvider time,
+        ILogger<KubernetesSource> logger,
+        IEnumerable<IPodListener>? podListeners = null)
     {
+        var listeners = podListeners?.ToArray() ?? [];
         _client = client;
         _options = options;
         _health = health;
@@ -73,8 +80,29 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
             (rv, cont, limit, watch, timeout, ct) => _client.CoreV1.ListPodForAllNamespacesWithHttpMessagesAsync(
                 allowWatchBookmarks: watch ? true : null, continueParameter: cont, fieldSelector: podFields, limit: limit,
                 resourceVersion: rv, timeoutSeconds: timeout, watch: watch ? true : null, cancellationToken: ct),
-            items => Update(state => state.ReplacePods(items.Select(KubernetesObjects.ToRecord), _time.GetUtcNow())),
-            (type, pod) => Update(state =>
+            items =>
+            {
+                Update(state => state.ReplacePods(items.Select(KubernetesObjects.ToRecord), _time.GetUtcNow()));
+                foreach (var listener in listeners)
+                {
+                    listener.Replaced(items);
+                }
+            },
+            (type, pod) =>
+            {
+                foreach (var listener in listeners)
+                {
+                    if (type == WatchEventType.Deleted)
+                    {
+                        listener.Deleted(pod);
+                    }
+                    else
+                    {
+                        listener.Upserted(pod);
+                    }
+                }
+
+                Update(state =>
             {
                 if (type == WatchEventType.Deleted)
                 {
@@ -84,7 +112,8 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
                 {
                     state.UpsertPod(KubernetesObjects.ToRecord(pod), _time.GetUtcNow());
                 }
-            }),
+            });
+            },
             this,
             options,
             time,

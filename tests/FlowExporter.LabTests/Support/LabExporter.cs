@@ -28,9 +28,10 @@ public sealed class LabExporter : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "flowexporter");
 
-    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="listenHost">The address to listen on (127.0.0.1 by default; 0.0.0.0 for peers in other namespaces).</param>
+    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null, string listenHost = "127.0.0.1")
     {
-        var process = BackgroundProcess.Start(networkNamespace, Executable, ["--listen", $"127.0.0.1:{port}", .. arguments], environment);
+        var process = BackgroundProcess.Start(networkNamespace, Executable, ["--listen", $"{listenHost}:{port}", .. arguments], environment);
         var exporter = new LabExporter(networkNamespace, port, process);
         try
         {

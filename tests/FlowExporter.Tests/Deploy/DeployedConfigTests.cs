@@ -2,6 +2,7 @@ using FlowExporter.Configuration;
 using FlowExporter.Endpoints;
 using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
+using FlowExporter.Probes;
 using FlowExporter.Snmp;
 using k8s.Models;
 
@@ -50,6 +51,32 @@ public sealed class DeployedConfigTests : IDisposable
 
         KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes"), _ => null);
         EndpointsFileOptions.FromConfiguration(options.Root);
+    }
+
+    [Fact]
+    public void Probes_are_on_and_select_exactly_the_DaemonSets_own_pods()
+    {
+        var objects = KubernetesManifestTests.Rendered;
+        var configFile = Path.Combine(_directory, "config.yaml");
+        File.WriteAllText(configFile, Assert.Single(objects.OfType<V1ConfigMap>()).Data["config.yaml"]);
+        var options = ExporterOptions.FromConfiguration(ConfigLoader.Load(configFile, new Dictionary<string, string?>(), new Dictionary<string, string?>()), "host-1");
+        var daemonSet = Assert.Single(objects.OfType<V1DaemonSet>());
+
+        var probes = ProbeOptions.FromConfiguration(options.Root.GetSection("probes")).WithDefaultPort(options.Listen.Port);
+
+        Assert.True(probes.Enabled);
+        Assert.False(probes.IncludeTraffic);
+        Assert.True(probes.Timeout < probes.Interval);
+        Assert.Equal(daemonSet.Spec.Template.Spec.Containers[0].Ports.Single(p => p.Name == "metrics").ContainerPort, probes.Port);
+        Assert.Equal(daemonSet.Spec.Template.Spec.Containers[0].LivenessProbe.HttpGet.Path, probes.HttpPath);
+        var selector = Assert.IsType<PeerSelector>(probes.Kubernetes);
+        Assert.True(selector.Matches(daemonSet.Metadata.NamespaceProperty, daemonSet.Spec.Template.Metadata.Labels));
+        Assert.False(selector.Matches("default", daemonSet.Spec.Template.Metadata.Labels));
+        Assert.False(selector.Matches(daemonSet.Metadata.NamespaceProperty, new Dictionary<string, string> { ["app"] = "web" }));
+
+        // The pods are listed by the ClusterRole's existing grant; nothing new is needed.
+        var role = Assert.Single(objects.OfType<V1ClusterRole>());
+        Assert.Contains(role.Rules, r => r.ApiGroups.Contains("") && r.Resources.Contains("pods") && r.Verbs.Contains("list") && r.Verbs.Contains("watch"));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
 
     public static string Fixture(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, FixtureFolder, name));
 
-    public static async Task<KubernetesTestBed> StartAsync(Action<FakeApiServer>? arrange = null, Func<KubernetesOptions, KubernetesOptions>? tune = null, Uri? serverOverride = null)
+    public static async Task<KubernetesTestBed> StartAsync(Action<FakeApiServer>? arrange = null, Func<KubernetesOptions, KubernetesOptions>? tune = null, Uri? serverOverride = null, IEnumerable<IPodListener>? podListeners = null)
     {
         var server = await FakeApiServer.StartAsync();
         server.SetList("pods", Fixture("podlist-kind-v1.36-kube-system.json"));
@@ -72,7 +72,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
         };
         options = tune?.Invoke(options) ?? options;
         var client = new k8s.Kubernetes(KubernetesServiceCollectionExtensions.BuildClientConfiguration(options));
-        bed.Source = new KubernetesSource(client, options, bed.Health, TimeProvider.System, NullLogger<KubernetesSource>.Instance);
+        bed.Source = new KubernetesSource(client, options, bed.Health, TimeProvider.System, NullLogger<KubernetesSource>.Instance, podListeners);
         await bed.Source.StartAsync(CancellationToken.None);
         return bed;
     }

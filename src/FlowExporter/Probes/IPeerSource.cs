@@ -1,0 +1,7 @@
+namespace FlowExporter.Probes;
+
+/// <summary>Where the other exporters come from: the static list, or the exporter pods the Kubernetes source sees.</summary>
+public interface IPeerSource
+{
+    IReadOnlyList<ExporterPeer> Current { get; }
+}

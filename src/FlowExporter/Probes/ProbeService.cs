@@ -1,0 +1,181 @@
+using System.Net.NetworkInformation;
+using FlowExporter.Capture;
+using FlowExporter.Correlator.Capture;
+using FlowExporter.Correlator.Net;
+using FlowExporter.Sources;
+
+namespace FlowExporter.Probes;
+
+/// <summary>
+/// The probe loop: every interval (plus a random jitter) it takes the peers from its sources, probes a budgeted batch
+/// of their targets with bounded concurrency, and records the outcomes in <see cref="ProbeResults"/>, which scrapes
+/// read. Unless probe traffic is included, it also keeps the capture's <see cref="ProbeTrafficFilter"/> current.
+/// </summary>
+public sealed class ProbeService : BackgroundService
+{
+    private readonly ProbeOptions _options;
+    private readonly IReadOnlyList<IPeerSource> _sources;
+    private readonly ProbeResults _results;
+    private readonly HttpProbe _probe;
+    private readonly ProbeRoundPlanner _planner;
+    private readonly TimeProvider _time;
+    private readonly string _ownNode;
+    private readonly int _listenPort;
+    private readonly ConnectionAccounting? _capture;
+    private readonly RateLimitedLog _log;
+    private readonly Dictionary<ProbeTarget, IpAddress> _resolved = [];
+    private long _droppedSeen;
+
+    public ProbeService(
+        ProbeOptions options,
+        IEnumerable<IPeerSource> sources,
+        ProbeResults results,
+        HttpProbe probe,
+        TimeProvider time,
+        string ownNode,
+        int listenPort,
+        ILogger<ProbeService> logger,
+        ConnectionAccounting? capture = null)
+    {
+        _options = options;
+        _sources = sources.ToArray();
+        _results = results;
+        _probe = probe;
+        _time = time;
+        _ownNode = ownNode;
+        _listenPort = listenPort;
+        _capture = capture;
+        _planner = new ProbeRoundPlanner(options.MaxTargetsPerRound);
+        _log = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(1));
+    }
+
+    /// <summary>One round: plan, probe, record. Public for tests, which drive rounds without waiting on the interval.</summary>
+    public async Task RunRoundAsync(CancellationToken cancellationToken)
+    {
+        var (peers, dropped) = Peers();
+        var targets = peers.SelectMany(p => ProbeTarget.Of(p, _options.Paths))
+            .OrderBy(t => t.Node, StringComparer.Ordinal).ThenBy(t => t.Path)
+            .ToArray();
+        var batch = _planner.Next(targets);
+        _results.Track(targets, _time.GetUtcNow(), targets.Length - batch.Count, dropped);
+        await Parallel.ForEachAsync(
+            batch,
+            new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrent, CancellationToken = cancellationToken },
+            async (target, ct) =>
+            {
+                var outcome = await _probe.RunAsync(target, ct).ConfigureAwait(false);
+                _results.Record(target, outcome);
+                lock (_resolved)
+                {
+                    if (outcome.Remote is { } remote)
+                    {
+                        _resolved[target] = IpAddress.FromIPAddress(remote);
+                    }
+                }
+
+                if (outcome.Error is { } error)
+                {
+                    _log.Warn($"{target.Node}:{target.Path}:{error}", $"probe: {target.Node} ({target.Path.ToString().ToLowerInvariant()}, {_probe.UriOf(target)}): {error.ToString().ToLowerInvariant()}: {outcome.Detail}");
+                }
+            }).ConfigureAwait(false);
+
+        UpdateCaptureFilter(targets);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await Task.Delay(RandomJitter(), _time, stoppingToken).ConfigureAwait(false);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var started = _time.GetTimestamp();
+                await RunRoundAsync(stoppingToken).ConfigureAwait(false);
+                var wait = _options.Interval + RandomJitter() - _time.GetElapsedTime(started);
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override void Dispose()
+    {
+        _probe.Dispose();
+        base.Dispose();
+    }
+
+    private TimeSpan RandomJitter() =>
+        _options.Jitter <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Random.Shared.NextInt64(_options.Jitter.Ticks));
+
+    /// <summary>The peers of every source, one per node, never this node, at most max_peers; and how many were left out.</summary>
+    private (IReadOnlyList<ExporterPeer> Peers, int Dropped) Peers()
+    {
+        var byNode = new Dictionary<string, ExporterPeer>(StringComparer.Ordinal);
+        foreach (var source in _sources)
+        {
+            foreach (var peer in source.Current)
+            {
+                if (peer.Node != _ownNode)
+                {
+                    byNode.TryAdd(peer.Node, peer);
+                }
+            }
+        }
+
+        var fromKubernetes = _sources.OfType<KubernetesPeers>().Sum(k => k.Dropped);
+        var newlyDropped = (int)Math.Max(0, fromKubernetes - _droppedSeen);
+        _droppedSeen = fromKubernetes;
+        var kept = byNode.Values.OrderBy(p => p.Node, StringComparer.Ordinal).Take(_options.MaxPeers).ToArray();
+        return (kept, newlyDropped + (byNode.Count - kept.Length));
+    }
+
+    private void UpdateCaptureFilter(IReadOnlyList<ProbeTarget> targets)
+    {
+        if (_capture is null || _options.IncludeTraffic)
+        {
+            return;
+        }
+
+        var addresses = new HashSet<IpAddress>(LocalAddresses());
+        var ports = new HashSet<int> { _listenPort };
+        lock (_resolved)
+        {
+            foreach (var gone in _resolved.Keys.Except(targets).ToList())
+            {
+                _resolved.Remove(gone);
+            }
+
+            addresses.UnionWith(_resolved.Values);
+        }
+
+        foreach (var target in targets)
+        {
+            ports.Add(target.Port);
+            if (IpAddress.TryParse(target.Address, out var address))
+            {
+                addresses.Add(address);
+            }
+        }
+
+        _capture.ExcludeProbeTraffic(new ProbeTrafficFilter([.. ports.Select(p => (ushort)p)], addresses));
+    }
+
+    private static IEnumerable<IpAddress> LocalAddresses()
+    {
+        try
+        {
+            return [.. NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
+                .Select(a => IpAddress.FromIPAddress(a.Address))];
+        }
+        catch (NetworkInformationException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,12 @@
+namespace FlowExporter.Probes;
+
+/// <summary>The peers listed in <c>probes.peers</c>.</summary>
+public sealed class StaticPeers : IPeerSource
+{
+    public StaticPeers(IReadOnlyList<ExporterPeer> peers)
+    {
+        Current = peers;
+    }
+
+    public IReadOnlyList<ExporterPeer> Current { get; }
+}
