@@ -19,6 +19,10 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
     /// </summary>
     private static readonly Dictionary<string, string> ExpectedEmpty = new(StringComparer.Ordinal)
     {
+        ["dashboard panel 'Switch port errors and discards' query 1"] =
+            "keeps only ports with errors (> 0); the lab's veth ports have none (the error families are checked present below)",
+        ["dashboard panel 'Switch port errors and discards' query 2"] =
+            "keeps only ports with discards (> 0); the lab's veth ports have none (the discard families are checked present below)",
     };
 
     /// <summary>Series families that the lab cannot produce, each with the reason.</summary>
@@ -34,20 +38,40 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
         ["datasource"] = "prometheus",
     };
 
-    /// <summary>A segment is balanced when what went missing is within 5% of its upstream rate plus 5 kB/s (ARP, counters refreshed at different moments).</summary>
-    private const double RelativeTolerance = 0.05;
+    /// <summary>
+    /// A segment is balanced when what went missing is within 10% of its upstream rate plus 5 kB/s. Measured here with
+    /// the lab's own traffic: up to 4-5% between two counters of one wire, because they are refreshed at different
+    /// moments (OVS every ~5 s, SNMP every 5 s poll, capture live) and iperf3 restarts every 20 s inside the 2m
+    /// windows; the absolute part covers ARP and other frames that are no connection.
+    /// </summary>
+    private const double RelativeTolerance = 0.10;
     private const double AbsoluteToleranceBytesPerSecond = 5_000;
 
     [Fact]
     public async Task Every_dashboard_and_rule_expression_evaluates_and_those_that_should_have_data_do()
     {
-        // Traffic has run long enough when the path rules, the last to fill, have a value for every segment kind.
-        await WaitForAsync(
-            async () => (await lab.Prometheus.SamplesAsync("count by (segment) (segment:network_path_loss_bytes:rate2m)")).Count == 3,
-            TimeSpan.FromMinutes(3),
-            "segment:network_path_loss_bytes:rate2m for the pod_port, node_bridge and uplink segments");
-
         var expressions = ShippedExpressions.All(RepositoryRoot(), Variables);
+
+        // Traffic has run long enough when every recording rule has recorded something and the path rules have a value
+        // for every segment kind.
+        var recorded = expressions.Where(e => !e.IsAlert && e.Origin.Contains(" record ", StringComparison.Ordinal))
+            .Select(e => e.Origin.Split(' ')[2]).Distinct().ToList();
+        await WaitForAsync(
+            async () =>
+            {
+                foreach (var name in recorded)
+                {
+                    if ((await lab.Prometheus.SamplesAsync($"count({name})")).Count == 0)
+                    {
+                        return false;
+                    }
+                }
+
+                return (await lab.Prometheus.SamplesAsync("count by (segment) (segment:network_path_loss_bytes:rate2m)")).Count == 3;
+            },
+            TimeSpan.FromMinutes(3),
+            "recorded series for every recording rule");
+
         Assert.True(expressions.Count > 40, $"only {expressions.Count} expressions found");
         var failures = new List<string>();
         var families = new SortedSet<string>(StringComparer.Ordinal);
@@ -88,7 +112,10 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
     public async Task A_token_bucket_on_the_uplink_shows_as_loss_on_the_node_bridge_segment_only_and_no_segment_loses_without_it()
     {
         await using var server = BackgroundProcess.Start(lab.External, "iperf3", ["-s", "-p", "5202"]);
-        await server.WaitForOutputAsync("Server listening", TimeSpan.FromSeconds(15));
+        await WaitForAsync(
+            async () => (await OvsLab.ExecAsync(lab.External, ["ss", "-Hltn", "sport = :5202"])).StandardOutput.Contains("5202", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15),
+            "iperf3 server listening on 10.99.0.100:5202");
 
         var clean = await UdpPhaseAsync("without a qdisc");
         foreach (var segment in clean.Segments)
