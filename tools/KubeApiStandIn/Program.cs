@@ -23,7 +23,9 @@ catch (Exception e) when (e is IOException or System.Text.Json.JsonException or 
 }
 
 var store = ApiStore.From(objects, TimeProvider.System.GetUtcNow().UtcDateTime);
-var builder = WebApplication.CreateSlimBuilder();
+// No configuration file watching: a file watcher per process can exhaust inotify instances on a busy machine, and the
+// stand-in reads no configuration files anyway.
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
 builder.WebHost.UseKestrel(k => k.Listen(options.Listen));
 builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(2));
 builder.Logging.ClearProviders();

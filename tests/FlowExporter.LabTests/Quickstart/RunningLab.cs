@@ -57,10 +57,23 @@ public sealed class RunningLab : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Prometheus?.Dispose();
-        if (_script is not null)
+        if (_script is null)
         {
-            await _script.StopAsync(TimeSpan.FromSeconds(90), interrupt: true);
-            await _script.DisposeAsync();
+            return;
+        }
+
+        var stopped = await _script.StopAsync(TimeSpan.FromSeconds(90), interrupt: true);
+        var output = _script.Output;
+        await _script.DisposeAsync();
+        if (_names.TryGetValue("node", out var node))
+        {
+            // Ctrl-C (SIGINT) must leave nothing behind: the run's namespaces share the node namespace's suffix.
+            var suffix = node["fe-node-".Length..];
+            var left = (await ProcessRunner.CheckAsync("ip", ["netns", "list"])).StandardOutput;
+            if (!stopped || !output.Contains("lab: done", StringComparison.Ordinal) || left.Contains(suffix, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException($"scripts/lab did not tear down cleanly on SIGINT (stopped in time: {stopped}); namespaces:\n{left}\n{output}");
+            }
         }
     }
 }
