@@ -55,6 +55,7 @@ stop_all() {
 cleanup() { stop_all; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+echo "scale: work folder $work"
 
 used_ports=" "
 free_port() {
