@@ -9,7 +9,7 @@ namespace FlowExporter.Capture;
 /// capture feeds, at the file's recorded pace and as if its traffic happened now (every timestamp is moved so that the
 /// pass starts at the current time), then serves it as live capture would. With <c>capture.replay_loop</c> the file is
 /// replayed again every <see cref="PassPeriod"/>, so the same connections stay open and their counters keep growing.
-/// The source is ready once the first pass has been fed.
+/// The source is up from the start of the replay and ready once the first pass has been fed.
 /// </summary>
 public sealed class FileReplayCapture : BackgroundService
 {
@@ -70,6 +70,7 @@ public sealed class FileReplayCapture : BackgroundService
     {
         var passStart = _time.GetUtcNow();
         _logger.LogInformation("capture: replaying {File} (testing/simulation), a pass every {Seconds:0.###}s, loop {Loop}", _path, PassPeriod.TotalSeconds, _loop);
+        _health.Succeeded(LiveCapture.SourceName, passStart, TimeSpan.Zero);
         try
         {
             do

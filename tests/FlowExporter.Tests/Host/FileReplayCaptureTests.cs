@@ -45,6 +45,7 @@ public sealed class FileReplayCaptureTests : IDisposable
         var metrics = await MetricsWhenAsync(client, 1);
         Assert.Equal(RequestBytes, Bytes(metrics, "initiator_to_target"));
         Assert.Equal(0, Bytes(metrics, "target_to_initiator"));
+        Assert.Single(metrics.Named("flowexporter_source_up"), s => s.Has(("source", "capture")) && s.Value == 1);
         using (var notReady = await client.GetAsync(new Uri("/readyz", UriKind.Relative)))
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
