@@ -25,7 +25,7 @@ internal static unsafe class Program
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS");
+            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
             return 2;
         }
 
@@ -36,6 +36,14 @@ internal static unsafe class Program
                 var connections = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50_000;
                 var (written, started) = CaptureGenerator.Generate(args[1], packets, connections);
                 Console.WriteLine($"generated: {written} packets, {started} connections -> {args[1]}");
+                return 0;
+            case "scale-capture":
+                ScaleCaptureGenerator.Generate(
+                    args[1],
+                    int.Parse(args[2], CultureInfo.InvariantCulture),
+                    args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 20,
+                    args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 10,
+                    Console.Out);
                 return 0;
             case "pipeline":
                 Pipeline(args[1], args.Length > 2 ? ParseLevel(args[2]) : AggregationLevel.Connection);

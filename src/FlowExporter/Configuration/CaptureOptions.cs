@@ -23,11 +23,20 @@ public sealed record CaptureOptions
     /// <summary>Promiscuous mode (needs NET_ADMIN); off by default: a pod's veth carries all of the pod's traffic anyway.</summary>
     public bool Promiscuous { get; init; }
 
-    public bool Enabled => Interfaces.Count > 0;
+    /// <summary>
+    /// Testing and simulation: a capture file replayed at its recorded pace as if its traffic happened now, served as
+    /// live capture would be (instead of live interfaces).
+    /// </summary>
+    public string? ReplayFile { get; init; }
+
+    /// <summary>Replay the file again and again (each pass rebased in time), so counters keep growing.</summary>
+    public bool ReplayLoop { get; init; }
+
+    public bool Enabled => Interfaces.Count > 0 || ReplayFile is not null;
 
     public static CaptureOptions FromConfiguration(IConfigurationSection section)
     {
-        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous");
+        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous", "replay_file", "replay_loop");
         var interfaces = ConfigReader.List(section, "interfaces");
         foreach (var name in interfaces)
         {
@@ -54,6 +63,18 @@ public sealed record CaptureOptions
             ports.Add(port);
         }
 
+        var replayFile = ConfigReader.String(section, "replay_file");
+        if (replayFile is not null && interfaces.Count > 0)
+        {
+            throw new ConfigException(ConfigReader.Path(section, "replay_file"), "cannot be combined with capture.interfaces (replay is for testing and simulation)");
+        }
+
+        var replayLoop = ConfigReader.Bool(section, "replay_loop", false);
+        if (replayLoop && replayFile is null)
+        {
+            throw new ConfigException(ConfigReader.Path(section, "replay_loop"), "needs capture.replay_file");
+        }
+
         return new CaptureOptions
         {
             Interfaces = interfaces,
@@ -64,6 +85,8 @@ public sealed record CaptureOptions
             GenevePort = ConfigReader.Int(section, "geneve_port", 6081, 1, 65535),
             BufferBytes = ConfigReader.Int(section, "buffer_bytes", 16 * 1024 * 1024, 64 * 1024, 1 << 30),
             Promiscuous = ConfigReader.Bool(section, "promiscuous", false),
+            ReplayFile = replayFile,
+            ReplayLoop = replayLoop,
         };
     }
 }

@@ -118,9 +118,17 @@ public static class ExporterProgram
                 return new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
             });
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
-            services.AddSingleton<LiveCapture>();
-            services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
-            services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
+            if (options.Capture.ReplayFile is not null)
+            {
+                services.AddSingleton<FileReplayCapture>();
+                services.AddHostedService(provider => provider.GetRequiredService<FileReplayCapture>());
+            }
+            else
+            {
+                services.AddSingleton<LiveCapture>();
+                services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
+                services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
+            }
         }
 
         var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));

@@ -110,7 +110,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("connections:\n  max: 0\n", "config: connections.max: 0 is outside 1..50000000")]
     [InlineData("connections:\n  aggregation: pods\n", "config: connections.aggregation: 'pods' is not one of connection, endpoint, pod_pair, workload_pair")]
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
-    [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous)")]
+    [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous, replay_file, replay_loop)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
     [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file, probes)")]
     [InlineData("quality:\n  syn_timeout: never\n", "config: quality.syn_timeout: 'never' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
