@@ -101,7 +101,7 @@ internal sealed class AllSourcesLab : IAsyncDisposable
         Snmpd = await NamespacedSnmpd.StartAsync(
             Node,
             dir,
-            [$"rocommunity {community} 127.0.0.1", "sysName lab-switch-1", $"createUser {V3User} SHA \"{authPass}\" AES \"{privPass}\"", $"rouser {V3User} authpriv"]);
+            [$"rocommunity {community} 127.0.0.1", "sysName lab-switch-1", "dontLogTCPWrappersConnects yes", $"createUser {V3User} SHA \"{authPass}\" AES \"{privPass}\"", $"rouser {V3User} authpriv"]);
         _cleanup.Add(async () => await Snmpd.DisposeAsync());
         using (var link = System.Text.Json.JsonDocument.Parse((await OvsLab.ExecAsync(Node, ["ip", "-j", "link", "show", HostilePort])).StandardOutput))
         {
@@ -232,6 +232,10 @@ internal sealed class AllSourcesLab : IAsyncDisposable
         throw new TimeoutException($"{what} did not happen within {timeout.TotalSeconds:0}s. Health:\n" + Health(samples) + "\nExporter output (tail):\n" + Tail(Exporter.Process.Output));
     }
 
+    /// <summary>Waits until every source is up and its series are in the scrape (metadata is published shortly after up).</summary>
+    public Task<IReadOnlyList<Sample>> AllServingAsync(TimeSpan timeout) =>
+        UntilAsync(s => HealthySources.All(x => IsUp(s, x) && HasSeries(s, x)), timeout, "every source up and serving");
+
     public static bool IsUp(IReadOnlyList<Sample> samples, string source) =>
         samples.Named("flowexporter_source_up").Any(s => s.Label("source") == source && s.Value == 1);
 
@@ -244,7 +248,7 @@ internal sealed class AllSourcesLab : IAsyncDisposable
         foreach (var source in HealthySources.Except(except))
         {
             Assert.True(IsUp(samples, source), $"{source} is up while another source is broken:\n{Health(samples)}");
-            Assert.True(HasSeries(samples, source), $"{source} still has its series while another source is broken");
+            Assert.True(HasSeries(samples, source), $"{source} still has its series while another source is broken:\n{Health(samples)}");
         }
     }
 
@@ -262,6 +266,25 @@ internal sealed class AllSourcesLab : IAsyncDisposable
     /// <summary>Pings from the client pod to the server pod (traffic on the captured port).</summary>
     public Task PingAsync(int count) =>
         OvsLab.ExecAsync(Client.Namespace, ["ping", "-c", count.ToString(CultureInfo.InvariantCulture), "-i", "0.2", "-W", "2", Server.Ip], TimeSpan.FromSeconds(30));
+
+    /// <summary>Pings once at a time until one answer comes back (a path through a re-attached port), or fails.</summary>
+    public async Task UntilPingWorksAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var ping = await OvsLab.ExecAsync(Client.Namespace, ["ping", "-c", "1", "-W", "1", Server.Ip], TimeSpan.FromSeconds(10), check: false);
+            if (ping.Succeeded)
+            {
+                return;
+            }
+
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"no ping answer through the bridge within {timeout.TotalSeconds:0}s:\n{ping.StandardOutput}");
+            }
+        }
+    }
 
     /// <summary>Fails if any secret is in the text (a scrape, the exporter's output).</summary>
     public void AssertNoSecretIn(string text, string where)

@@ -20,12 +20,17 @@ internal sealed class NamespacedSnmpd : IAsyncDisposable
         Directory = directory;
         Port = port;
         WriteCommunity = writeCommunity;
-        _configFile = Path.Combine(directory, "snmpd.conf");
+        // Not "snmpd.conf": snmpd writes its persistent state under that name in its persistent directory.
+        _configFile = Path.Combine(directory, "lab-snmpd.conf");
+        StateDirectory = System.IO.Directory.CreateDirectory(Path.Combine(directory, "snmpd-state")).FullName;
     }
 
     public string Namespace { get; }
 
     public string Directory { get; }
+
+    /// <summary>snmpd's persistent directory (engine boots, users), kept across restarts like a real agent's.</summary>
+    public string StateDirectory { get; }
 
     public int Port { get; }
 
@@ -91,7 +96,7 @@ internal sealed class NamespacedSnmpd : IAsyncDisposable
             Namespace,
             LabPrerequisites.FindOnPath("snmpd")!,
             ["-f", "-Lo", "-C", "-c", _configFile, "-p", Path.Combine(Directory, "snmpd.pid"), $"udp:{Address}"],
-            new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = Directory });
+            new Dictionary<string, string> { ["SNMP_PERSISTENT_DIR"] = StateDirectory });
         var deadline = Stopwatch.StartNew();
         while (true)
         {
