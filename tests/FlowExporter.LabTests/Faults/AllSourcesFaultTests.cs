@@ -1,8 +1,8 @@
 using System.Globalization;
 using FlowExporter.LabTests.Lab;
 using FlowExporter.LabTests.Support;
-using FlowExporter.TestSupport;
 using FlowExporter.Tests.Kubernetes;
+using FlowExporter.TestSupport;
 
 namespace FlowExporter.LabTests.Faults;
 

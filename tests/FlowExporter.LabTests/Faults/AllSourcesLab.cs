@@ -4,8 +4,8 @@ using System.Net;
 using System.Security.Cryptography;
 using FlowExporter.LabTests.Lab;
 using FlowExporter.LabTests.Support;
-using FlowExporter.TestSupport;
 using FlowExporter.Tests.Kubernetes;
+using FlowExporter.TestSupport;
 
 namespace FlowExporter.LabTests.Faults;
 

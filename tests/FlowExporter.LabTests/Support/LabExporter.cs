@@ -28,13 +28,18 @@ public sealed class LabExporter : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "flowexporter");
 
-    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// Starts the exporter and waits for /readyz (or, with <paramref name="waitReady"/> false, for /healthz); a
+    /// <paramref name="launcher"/> (such as setpriv and its options) runs the exporter through it.
+    /// </summary>
+    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null, bool waitReady = true)
     {
-        var process = BackgroundProcess.Start(networkNamespace, Executable, ["--listen", $"127.0.0.1:{port}", .. arguments], environment);
+        string[] command = [.. launcher ?? [], Executable, "--listen", $"127.0.0.1:{port}", .. arguments];
+        var process = BackgroundProcess.Start(networkNamespace, command[0], command[1..], environment);
         var exporter = new LabExporter(networkNamespace, port, process);
         try
         {
-            await exporter.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            await exporter.WaitReadyAsync(TimeSpan.FromSeconds(30), waitReady ? "/readyz" : "/healthz");
             return exporter;
         }
         catch
@@ -108,7 +113,7 @@ public sealed class LabExporter : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Process.DisposeAsync();
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private async Task WaitReadyAsync(TimeSpan timeout, string path)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -118,7 +123,7 @@ public sealed class LabExporter : IAsyncDisposable
                 throw new InvalidOperationException($"the exporter exited with {Process.ExitCode}:\n{Process.Output}");
             }
 
-            var result = await OvsLab.ExecAsync(Namespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", BaseUrl + "/readyz"], TimeSpan.FromSeconds(5), check: false);
+            var result = await OvsLab.ExecAsync(Namespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", BaseUrl + path], TimeSpan.FromSeconds(5), check: false);
             if (result.StandardOutput.Trim() == "200")
             {
                 return;
