@@ -78,6 +78,8 @@ public sealed class CapabilityLabTests
             TimeSpan.FromSeconds(15),
             "capture reported down");
         Assert.NotEmpty(samples);
+        var ready = await OvsLab.ExecAsync(lab.NodeNamespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", exporter.BaseUrl + "/readyz"], TimeSpan.FromSeconds(10));
+        Assert.Equal("503", ready.StandardOutput.Trim());
         await exporter.Process.WaitForOutputAsync("PermissionDenied", TimeSpan.FromSeconds(15));
         Assert.False(exporter.Process.HasExited);
     }
