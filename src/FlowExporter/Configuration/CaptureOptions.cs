@@ -20,7 +20,10 @@ public sealed record CaptureOptions
     /// <summary>The kernel buffer libpcap asks for, per interface.</summary>
     public int BufferBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Promiscuous mode (needs NET_ADMIN); off by default: a pod's veth carries all of the pod's traffic anyway.</summary>
+    /// <summary>
+    /// Promiscuous mode (CAP_NET_RAW is enough: libpcap joins through the packet socket); off by default: a pod's veth
+    /// carries all of the pod's traffic anyway.
+    /// </summary>
     public bool Promiscuous { get; init; }
 
     /// <summary>

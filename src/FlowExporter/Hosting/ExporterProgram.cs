@@ -84,7 +84,10 @@ public static class ExporterProgram
     /// <summary>The served exporter: HTTP endpoints, the exporter's registry and every configured source.</summary>
     public static WebApplication BuildApp(ExporterOptions options, Action<IServiceCollection>? configureTestServices = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The exporter's configuration is its own YAML, read once: no watcher on appsettings.json. Watching it cost an
+        // inotify instance per process, and on a node where the per-user limit (often 128) was used up the start died
+        // with an unhandled IOException.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         var webConfig = WebConfigParser.Load(options.WebConfigFile);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen.Address, options.Listen.Port, listen => listen.UseWebConfigTls(webConfig)));
         builder.Logging.ClearProviders();

@@ -43,7 +43,7 @@ internal sealed class SnmpTarget : IDisposable
         lock (_gate)
         {
             Volatile.Write(ref _snapshot, snapshot);
-            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, true, at.ToUnixTimeMilliseconds() / 1000.0, duration.TotalSeconds, null, new Dictionary<string, long>(_failures), _client.MalformedDatagrams));
+            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, true, at.ToUnixTimeMilliseconds() / 1000.0, duration.TotalSeconds, null, new Dictionary<string, long>(_failures), _client.MalformedDatagrams, _poller.AgentRestarts, _poller.LastUptimeTicks / 100.0));
         }
     }
 
@@ -55,7 +55,7 @@ internal sealed class SnmpTarget : IDisposable
             _failures[reason] = _failures.GetValueOrDefault(reason) + 1;
             Volatile.Write(ref _snapshot, null);
             var last = _status.LastSuccessUnixSeconds;
-            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, false, last, duration.TotalSeconds, reason, new Dictionary<string, long>(_failures), _client.MalformedDatagrams));
+            Volatile.Write(ref _status, new SwitchTargetStatus(Options.Name, false, last, duration.TotalSeconds, reason, new Dictionary<string, long>(_failures), _client.MalformedDatagrams, _poller.AgentRestarts));
         }
     }
 

@@ -28,14 +28,19 @@ public sealed class LabExporter : IAsyncDisposable
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "flowexporter");
 
+    /// <summary>
+    /// Starts the exporter and waits for /readyz (or, with <paramref name="waitReady"/> false, for /healthz); a
+    /// <paramref name="launcher"/> (such as setpriv and its options) runs the exporter through it.
+    /// </summary>
     /// <param name="listenHost">The address to listen on (127.0.0.1 by default; 0.0.0.0 for peers in other namespaces).</param>
-    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null, string listenHost = "127.0.0.1")
+    public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null, bool waitReady = true, string listenHost = "127.0.0.1")
     {
-        var process = BackgroundProcess.Start(networkNamespace, Executable, ["--listen", $"{listenHost}:{port}", .. arguments], environment);
+        string[] command = [.. launcher ?? [], Executable, "--listen", $"{listenHost}:{port}", .. arguments];
+        var process = BackgroundProcess.Start(networkNamespace, command[0], command[1..], environment);
         var exporter = new LabExporter(networkNamespace, port, process);
         try
         {
-            await exporter.WaitReadyAsync(TimeSpan.FromSeconds(30));
+            await exporter.WaitReadyAsync(TimeSpan.FromSeconds(30), waitReady ? "/readyz" : "/healthz");
             return exporter;
         }
         catch
@@ -109,7 +114,7 @@ public sealed class LabExporter : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await Process.DisposeAsync();
 
-    private async Task WaitReadyAsync(TimeSpan timeout)
+    private async Task WaitReadyAsync(TimeSpan timeout, string path)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
@@ -119,7 +124,7 @@ public sealed class LabExporter : IAsyncDisposable
                 throw new InvalidOperationException($"the exporter exited with {Process.ExitCode}:\n{Process.Output}");
             }
 
-            var result = await OvsLab.ExecAsync(Namespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", BaseUrl + "/readyz"], TimeSpan.FromSeconds(5), check: false);
+            var result = await OvsLab.ExecAsync(Namespace, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "2", BaseUrl + path], TimeSpan.FromSeconds(5), check: false);
             if (result.StandardOutput.Trim() == "200")
             {
                 return;

@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace FlowExporter.Tests.Kubernetes;
 
 /// <summary>
-/// A Kubernetes API server stand-in on 127.0.0.1 (Kestrel, HTTP/1.1): serves list bodies as given, and for each watch
+/// A Kubernetes API server stand-in on 127.0.0.1 or a given address (Kestrel, HTTP/1.1): serves list bodies as given, and for each watch
 /// request hands the test a <see cref="WatchSession"/> through which it writes events to a chunked stream, ends it,
 /// or drops the connection. Faults (status codes, delays) can be queued per resource for lists and watches.
 /// </summary>
@@ -44,10 +44,10 @@ internal sealed class FakeApiServer : IAsyncDisposable
     /// <summary>Every request as "resource?query", in arrival order.</summary>
     public ConcurrentQueue<(string Resource, IQueryCollection Query)> Requests { get; } = new();
 
-    public static async Task<FakeApiServer> StartAsync()
+    public static async Task<FakeApiServer> StartAsync(System.Net.IPAddress? listenAddress = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(o => o.Listen(listenAddress ?? System.Net.IPAddress.Loopback, 0));
         builder.WebHost.UseShutdownTimeout(TimeSpan.FromSeconds(1));
         builder.Logging.ClearProviders();
         var app = builder.Build();

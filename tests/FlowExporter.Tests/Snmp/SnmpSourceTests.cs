@@ -65,6 +65,43 @@ public sealed class SnmpSourceTests
         Assert.All(logs.Lines, line => Assert.DoesNotContain(Sentinel, line));
     }
 
+    [Fact]
+    public async Task A_sysUpTime_that_goes_backwards_counts_an_agent_restart_and_relabels_renumbered_ports_at_once()
+    {
+        await using var agent = new UdpTestAgent();
+        var sysUpTime = Oid.Parse("1.3.6.1.2.1.1.3.0");
+        agent.Mib[sysUpTime] = SnmpValue.Unsigned(SnmpType.TimeTicks, 500_000);
+        agent.Mib[IfMibOids.IfName.Append(1)] = SnmpValue.OctetString("Ethernet1/1");
+        agent.Mib[IfMibOids.IfHCInOctets.Append(1)] = SnmpValue.Unsigned(SnmpType.Counter64, 9_000_000);
+        agent.Mib[IfMibOids.IfOperStatus.Append(1)] = SnmpValue.Integer(1);
+        agent.Mib[IfMibOids.IfName.Append(2)] = SnmpValue.OctetString("Ethernet1/2");
+        agent.Mib[IfMibOids.IfHCInOctets.Append(2)] = SnmpValue.Unsigned(SnmpType.Counter64, 10);
+        agent.Mib[IfMibOids.IfOperStatus.Append(2)] = SnmpValue.Integer(1);
+        using var source = new SnmpSource(new SnmpOptions([Target("tor-1", agent.Port)], [], 1), TimeProvider.System, new ListLogger());
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        Assert.Contains("network_switch_agent_restarts_total{switch=\"tor-1\"} 0\n", Scrape(source));
+        Assert.Contains("network_switch_agent_uptime_seconds{switch=\"tor-1\"} 5000\n", Scrape(source));
+
+        // The agent restarts and swaps the two ports' ifIndex; sysUpTime starts again. Without the restart the labels
+        // (cached for 10 polls) would put Ethernet1/1's small new count under Ethernet1/2's name.
+        agent.Mib[sysUpTime] = SnmpValue.Unsigned(SnmpType.TimeTicks, 300);
+        agent.Mib[IfMibOids.IfName.Append(1)] = SnmpValue.OctetString("Ethernet1/2");
+        agent.Mib[IfMibOids.IfHCInOctets.Append(1)] = SnmpValue.Unsigned(SnmpType.Counter64, 20);
+        agent.Mib[IfMibOids.IfName.Append(2)] = SnmpValue.OctetString("Ethernet1/1");
+        agent.Mib[IfMibOids.IfHCInOctets.Append(2)] = SnmpValue.Unsigned(SnmpType.Counter64, 5);
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        var text = Scrape(source);
+        Assert.Contains("network_switch_agent_restarts_total{switch=\"tor-1\"} 1\n", text);
+        Assert.Contains("network_switch_agent_uptime_seconds{switch=\"tor-1\"} 3\n", text);
+        Assert.Contains("network_switch_port_receive_bytes_total{switch=\"tor-1\",if_index=\"1\",if_name=\"Ethernet1/2\",if_alias=\"\"} 20\n", text);
+        Assert.Contains("network_switch_port_receive_bytes_total{switch=\"tor-1\",if_index=\"2\",if_name=\"Ethernet1/1\",if_alias=\"\"} 5\n", text);
+
+        // An agent without sysUpTime is polled as before, and its restarts stay unknown (0).
+        agent.Mib.Remove(sysUpTime);
+        Assert.True(await source.PollOnceAsync(source.Targets[0], CancellationToken.None));
+        Assert.Contains("network_switch_agent_restarts_total{switch=\"tor-1\"} 1\n", Scrape(source));
+    }
+
     private sealed class ListLogger : ILogger<SnmpSource>
     {
         public List<string> Lines { get; } = [];

@@ -4,10 +4,16 @@ namespace FlowExporter.Correlator.Snmp.IfMib;
 /// Polls one switch's IF-MIB: counters and state every call, label columns (ifName, ifAlias, ifDescr) on the first call,
 /// every <c>labelRefreshEvery</c> calls and whenever an ifIndex appears that the labels do not know. All columns of one
 /// poll go in one side-by-side GetBulk walk. When ifXTable has no counters, ifTable's 32-bit ones are used instead.
+/// Each poll first reads sysUpTime: when it goes backwards the agent restarted (or sysUpTime wrapped after 497 days),
+/// which is counted and makes this poll re-read the labels, because an agent may renumber ifIndex when it restarts
+/// and stale labels would put one port's counters under another port's name (a bogus jump). Counters themselves are
+/// passed through as the agent reports them: a reset shows as a decrease, which Prometheus' rate() treats as a reset.
 /// </summary>
 public sealed class IfMibPoller
 {
     public const int MaxRowsPerColumn = 65536;
+
+    private static readonly Oid SysUpTime = Oid.Parse("1.3.6.1.2.1.1.3.0");
 
     private readonly string _switch;
     private readonly SnmpClient _client;
@@ -17,6 +23,7 @@ public sealed class IfMibPoller
     private IfMibLabels? _labels;
     private bool _use32BitCounters;
     private long _polls;
+    private ulong? _lastUptime;
 
     public IfMibPoller(string switchName, SnmpClient client, int maxRepetitions, int labelRefreshEvery, Func<string, bool> include)
     {
@@ -30,9 +37,23 @@ public sealed class IfMibPoller
     /// <summary>How many label walks this poller has done (for tests and the benchmark).</summary>
     public int LabelWalks { get; private set; }
 
+    /// <summary>How many times sysUpTime went backwards between two polls (agent restarts).</summary>
+    public long AgentRestarts { get; private set; }
+
+    /// <summary>The agent's sysUpTime at the last poll, in hundredths of a second; null if it has none.</summary>
+    public ulong? LastUptimeTicks => _lastUptime;
+
     public async Task<SwitchSnapshot> PollAsync(CancellationToken cancellationToken)
     {
-        var withLabels = _labels is null || _polls % _labelRefreshEvery == 0;
+        var uptime = await ReadUptimeAsync(cancellationToken).ConfigureAwait(false);
+        var restarted = uptime is { } now && _lastUptime is { } then && now < then;
+        if (restarted)
+        {
+            AgentRestarts++;
+        }
+
+        _lastUptime = uptime ?? _lastUptime;
+        var withLabels = _labels is null || restarted || _polls % _labelRefreshEvery == 0;
         _polls++;
         var columns = new List<Oid>(IfMibOids.CounterColumns);
         if (_use32BitCounters)
@@ -68,6 +89,14 @@ public sealed class IfMibPoller
         }
 
         return IfMibTable.Build(_switch, _labels!, counters, fallback, _include);
+    }
+
+    private async Task<ulong?> ReadUptimeAsync(CancellationToken cancellationToken)
+    {
+        var answer = await _client.GetAsync([SysUpTime], cancellationToken).ConfigureAwait(false);
+        return answer.ErrorStatus == 0 && answer.VarBinds.Count == 1 && answer.VarBinds[0].Value.Type == SnmpType.TimeTicks
+            ? answer.VarBinds[0].Value.Number
+            : null;
     }
 
     private bool HasUnknownIndex(IReadOnlyList<VarBind>[] counters, IReadOnlyList<VarBind>[]? fallback)

@@ -59,6 +59,12 @@ public static class SwitchSeriesWriter
     public static readonly MetricFamily MalformedDatagrams = new("network_switch_malformed_datagrams_total", MetricType.Counter,
         "Datagrams from the switch that were not valid SNMP (ignored) since start.");
 
+    public static readonly MetricFamily AgentRestarts = new("network_switch_agent_restarts_total", MetricType.Counter,
+        "Times the switch's SNMP agent restarted since start (sysUpTime went backwards between two polls); port labels are re-read then.");
+
+    public static readonly MetricFamily AgentUptime = new("network_switch_agent_uptime_seconds", MetricType.Gauge,
+        "The switch's sysUpTime at the last good poll: time since its SNMP agent (re)started.");
+
     private static readonly MetricFamily[] PortFamilies =
         [ReceiveBytes, TransmitBytes, ReceivePackets, TransmitPackets, ReceiveErrors, TransmitErrors, ReceiveDiscards, TransmitDiscards, PortUp, PortAdminUp, PortSpeed];
 
@@ -202,6 +208,22 @@ public static class SwitchSeriesWriter
             writer.BeginSample(MalformedDatagrams);
             writer.Label("switch"u8, status.Switch);
             writer.Value(status.MalformedDatagrams);
+        }
+
+        writer.Family(AgentRestarts);
+        foreach (var status in statuses)
+        {
+            writer.BeginSample(AgentRestarts);
+            writer.Label("switch"u8, status.Switch);
+            writer.Value(status.AgentRestarts);
+        }
+
+        writer.Family(AgentUptime);
+        foreach (var status in statuses.Where(s => s.Up && s.AgentUptimeSeconds is not null))
+        {
+            writer.BeginSample(AgentUptime);
+            writer.Label("switch"u8, status.Switch);
+            writer.Value(status.AgentUptimeSeconds!.Value);
         }
 
         writer.Family(PollFailures);
