@@ -138,7 +138,7 @@ EOF
   pids+=("$gen_pid")
   samples=$out/samples.tsv
   : > "$out/iperf.last"
-  printf 't\ttracked\ttracked_max\topened\tclosed_fin\tclosed_rst\tclosed_timeout\tclosed_evicted\tdropped\tactive\tseries\trss_bytes\ttotal_memory_bytes\tworking_set_bytes\tcaptured\tkernel_dropped\tiperf_lines\theap_after_gc_bytes\theap_after_full_gc_bytes\tseries_rejected\n' > "$samples"
+  printf 't\ttracked\ttracked_max\topened\tclosed_fin\tclosed_rst\tclosed_timeout\tclosed_evicted\tdropped\tactive\tseries\trss_bytes\ttotal_memory_bytes\tworking_set_bytes\tcaptured\tkernel_dropped\tiperf_lines\theap_after_gc_bytes\tlong_lived_heap_after_gc_bytes\tseries_rejected\n' > "$samples"
   sample() {
     local t=$1 f=$out/scrape.prom
     scrape "$f"
@@ -152,8 +152,8 @@ EOF
       "$(sum network_connections_active "$f")" "$(sum network_connection_series "$f")" "$(rss_bytes)" \
       "$(sum dotnet_total_memory_bytes "$f")" "$(sum process_working_set_bytes "$f")" \
       "$(sum network_capture_packets_total "$f")" "$(sum network_capture_dropped_packets_total "$f" 'reason="kernel"')" \
-      "$(wc -l < "$out/iperf.now")" "$(sum dotnet_gc_heap_after_collection_bytes "$f" 'collection="any"')" \
-      "$(sum dotnet_gc_heap_after_collection_bytes "$f" 'collection="full"')" "$(sum network_connection_series_rejected_total "$f")" >> "$samples"
+      "$(wc -l < "$out/iperf.now")" "$(sum dotnet_gc_heap_after_collection_bytes "$f")" \
+      "$(($(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="gen2"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="loh"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="poh"')))" "$(sum network_connection_series_rejected_total "$f")" >> "$samples"
   }
 
   start=$SECONDS iperf_pid=''
@@ -204,7 +204,7 @@ EOF
         if (rmin == "" || $12 < rmin) rmin = $12; if ($12 > rmax) rmax = $12
         if (hmin == "" || $13 < hmin) hmin = $13; if ($13 > hmax) hmax = $13
         if (amin == "" || $18 < amin) amin = $18; if ($18 > amax) amax = $18
-        if ($19 > 0) { full++; if (fmin == "" || $19 < fmin) fmin = $19; if ($19 > fmax) fmax = $19 }
+        if (fmin == "" || $19 < fmin) fmin = $19; if ($19 > fmax) fmax = $19
       }
     } END {
       printf "tracked_peak: %d\nsamples_over_cap: %d\nsamples_breaking_opened_minus_closed_equals_active: %d\n", peak, over, broken
@@ -212,8 +212,7 @@ EOF
       printf "rss_min_max_bytes: %d %d\nrss_max_over_min: %.3f\n", rmin, rmax, rmax / rmin
       printf "dotnet_total_memory_min_max_bytes: %d %d\ndotnet_total_memory_max_over_min: %.3f\n", hmin, hmax, hmax / hmin
       printf "heap_after_any_gc_min_max_bytes: %d %d\nheap_after_any_gc_max_over_min: %.3f\n", amin, amax, amax / amin
-      if (full) printf "heap_after_full_gc_min_max_bytes: %d %d\nheap_after_full_gc_max_over_min: %.3f\n", fmin, fmax, fmax / fmin
-      else print "heap_after_full_gc_min_max_bytes: none (no full collection yet)"
+      printf "long_lived_heap_after_gc_min_max_bytes: %d %d\nlong_lived_heap_after_gc_max_over_min: %.3f\n", fmin, fmax, fmax / fmin
     }' "$samples" | tee -a "$figures"
   final=$(tail -n 1 "$samples")
   IFS=$'\t' read -r _ tracked _ opened fin rst tout evicted dropped active _ <<< "$final"

@@ -45,7 +45,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("flowexporter_build_info{", body, StringComparison.Ordinal);
         Assert.Contains("process_working_set_bytes", body, StringComparison.Ordinal);
-        Assert.Contains("dotnet_gc_heap_after_collection_bytes{collection=\"any\"}", body, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_heap_after_collection_bytes{generation=\"gen2\"}", body, StringComparison.Ordinal);
         var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
     }
