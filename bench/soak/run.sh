@@ -223,7 +223,7 @@ EOF
   figure final_tracked "$tracked"
   figure final_series_rejected "$(tail -n 1 "$samples" | cut -f20)"
   figure final_kernel_dropped "$(tail -n 1 "$samples" | cut -f16)"
-  figure tcpdump "$(grep -E 'packets (captured|received by filter|dropped by kernel)' "$out/tcpdump.log" | paste -sd, -)"
+  figure tcpdump "$(grep -E 'packets (captured|received by filter|dropped by kernel)' "$out/tcpdump.log" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $0 } END { print "" }')"
   figure iperf3_sent_payload_bytes "$(grep -o '"bytes":[[:space:]]*[0-9]*' "$out/iperf.json" | tail -n 2 | head -n 1 | grep -o '[0-9]*$')"
   # Per direction of every port-5201 connection: tcpdump's frames and wire bytes (tshark) against the exporter's last
   # shown values. "iperf3_direction: FROM TO tcpdump_bytes tcpdump_frames exporter_bytes exporter_packets".
