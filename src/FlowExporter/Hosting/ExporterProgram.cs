@@ -104,6 +104,7 @@ public static class ExporterProgram
         var factory = Metrics.WithCustomRegistry(registry);
         BuildInfo.Register(factory);
         DotNetStats.Register(registry);
+        GcHeapStats.Register(registry, factory);
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);

@@ -38,12 +38,14 @@ public sealed class HttpEndpointTests : IAsyncLifetime
     [Fact]
     public async Task Metrics_default_to_prometheus_text_and_pass_promtool()
     {
+        GC.Collect(); // the heap-after-collection gauge appears once there has been a collection
         using var response = await _client.GetAsync(new Uri("/metrics", UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("flowexporter_build_info{", body, StringComparison.Ordinal);
         Assert.Contains("process_working_set_bytes", body, StringComparison.Ordinal);
+        Assert.Contains("dotnet_gc_heap_after_collection_bytes{generation=\"gen2\"}", body, StringComparison.Ordinal);
         var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
     }
