@@ -55,11 +55,6 @@ public sealed class FileReplayCapture : BackgroundService
     /// <summary>Time between the starts of two passes: the file's span (first to last frame), at least one second.</summary>
     public TimeSpan PassPeriod { get; }
 
-    /// <summary>Passes fed completely so far.</summary>
-    public long CompletedPasses => Interlocked.Read(ref _completedPasses);
-
-    private long _completedPasses;
-
     public override void Dispose()
     {
         _filter.Dispose();
@@ -76,7 +71,6 @@ public sealed class FileReplayCapture : BackgroundService
             do
             {
                 await ReplayPassAsync(passStart, stoppingToken).ConfigureAwait(false);
-                Interlocked.Increment(ref _completedPasses);
                 _health.Succeeded(LiveCapture.SourceName, _time.GetUtcNow(), TimeSpan.Zero);
                 _readiness.MarkReady(LiveCapture.SourceName);
                 passStart += PassPeriod;
