@@ -69,8 +69,9 @@ public sealed class CaptureEndToEndTests
         // The data connection carried the payload: its initiator-to-target bytes exceed what iperf3 sent.
         Assert.True(connections.Max(c => c.Value) > sentPayload);
 
-        // FIN both ways: closed after the linger; each series is shown with its final value once, then leaves.
-        var shownAfterClose = new List<IReadOnlyList<Sample>>();
+        // FIN both ways: closed after the linger; each series is shown with its final value once, then leaves. On a slow
+        // machine the scrape above may already have been that one, so it is the first candidate.
+        var shownAfterClose = new List<IReadOnlyList<Sample>> { samples };
         await exporter.ScrapeUntilAsync(
             s =>
             {
