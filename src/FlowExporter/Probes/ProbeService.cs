@@ -58,6 +58,9 @@ public sealed class ProbeService : BackgroundService
             .ToArray();
         var batch = _planner.Next(targets);
         _results.Track(targets, _time.GetUtcNow(), targets.Length - batch.Count, dropped);
+
+        // Before probing (a new peer's first probes must not become connections) and again after (names just resolved).
+        UpdateCaptureFilter(targets);
         await Parallel.ForEachAsync(
             batch,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrent, CancellationToken = cancellationToken },
