@@ -118,10 +118,21 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
             "iperf3 server listening on 10.99.0.100:5202");
 
         var clean = await UdpPhaseAsync("without a qdisc");
-        foreach (var segment in clean.Segments)
+        foreach (var segment in clean.Segments.Where(s => s.Segment != "node_bridge"))
         {
             Assert.True(segment.Balanced, $"without a qdisc: {segment}");
         }
+
+        // Without a qdisc the bridge loses nothing beyond the tolerance, except what iperf3 itself saw lost: on a machine
+        // loaded by other work the userspace datapath drops some datagrams (measured here: 1.6% on a quiet machine, 21%
+        // at a load average of 100), and the node_bridge segment must then show that loss, not hide it.
+        var cleanBridge = Assert.Single(clean.Segments, s => s.Segment == "node_bridge");
+        Assert.True(
+            Math.Abs(cleanBridge.LossBytesPerSecond) <= cleanBridge.Tolerance + (1.25 * clean.IperfLostBytesPerSecond),
+            $"without a qdisc: {cleanBridge}, iperf3 lost {clean.IperfLostBytesPerSecond:0} B/s");
+        Assert.True(
+            cleanBridge.LossBytesPerSecond >= (0.85 * clean.IperfLostBytesPerSecond) - cleanBridge.Tolerance,
+            $"without a qdisc: {cleanBridge}, iperf3 lost {clean.IperfLostBytesPerSecond:0} B/s");
 
         await OvsLab.ExecAsync(lab.Node, ["tc", "qdisc", "add", "dev", "uplink0", "root", "tbf", "rate", "5mbit", "burst", "16k", "latency", "5ms"]);
         PhaseResult lossy;
@@ -138,7 +149,7 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
         // iperf3 counts UDP payload; the rules count frames (42 bytes of headers per 1,470-byte datagram, under 3% more),
         // and the lab's own TCP traffic to the host behind the switch loses a little at the same queue.
         Assert.True(
-            bridge.LossBytesPerSecond >= 0.85 * lossy.IperfLostBytesPerSecond && bridge.LossBytesPerSecond <= 1.25 * lossy.IperfLostBytesPerSecond,
+            bridge.LossBytesPerSecond >= 0.85 * lossy.IperfLostBytesPerSecond && bridge.LossBytesPerSecond <= (1.25 * lossy.IperfLostBytesPerSecond) + bridge.Tolerance,
             $"node_bridge loss {bridge.LossBytesPerSecond:0} B/s, iperf3 lost {lossy.IperfLostBytesPerSecond:0} B/s of payload");
         foreach (var segment in lossy.Segments.Where(s => s.Segment != "node_bridge"))
         {
@@ -225,7 +236,9 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
 
     private sealed record SegmentReading(string Segment, string Labels, double UpstreamBytesPerSecond, double LossBytesPerSecond)
     {
-        public bool Balanced => Math.Abs(LossBytesPerSecond) <= (RelativeTolerance * UpstreamBytesPerSecond) + AbsoluteToleranceBytesPerSecond;
+        public double Tolerance => (RelativeTolerance * UpstreamBytesPerSecond) + AbsoluteToleranceBytesPerSecond;
+
+        public bool Balanced => Math.Abs(LossBytesPerSecond) <= Tolerance;
 
         public override string ToString() =>
             string.Create(CultureInfo.InvariantCulture, $"{Labels}: upstream {UpstreamBytesPerSecond:0} B/s, missing {LossBytesPerSecond:0} B/s ({(UpstreamBytesPerSecond > 0 ? LossBytesPerSecond / UpstreamBytesPerSecond : 0):P1})");
