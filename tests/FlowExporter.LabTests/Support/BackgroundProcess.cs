@@ -10,6 +10,7 @@ namespace FlowExporter.LabTests.Support;
 public sealed class BackgroundProcess : IAsyncDisposable
 {
     private const int MaxKeptChars = 1 << 20;
+    private static readonly TimeSpan OutputDrainGrace = TimeSpan.FromSeconds(5);
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
@@ -109,28 +110,45 @@ public sealed class BackgroundProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM (or SIGINT) and waits up to <paramref name="timeout"/>; returns whether it exited in time.</summary>
+    /// <summary>
+    /// Sends SIGTERM (or SIGINT) and waits up to <paramref name="timeout"/> for the process to exit, then kills its tree;
+    /// returns whether it exited in time. Every wait is bounded: a grandchild that inherited the output pipes and lives
+    /// on must not hang the test (the output read to the end is waited for only a little while).
+    /// </summary>
     public async Task<bool> StopAsync(TimeSpan timeout, bool interrupt = false)
     {
-        if (HasExited)
+        if (!HasExited)
         {
-            return true;
+            // "ip netns exec" replaces itself with the command (execvp), so the signal reaches the command itself.
+            await ProcessRunnerSignals.SendAsync(_process.Id, interrupt ? "INT" : "TERM");
         }
 
-        // "ip netns exec" replaces itself with the command (execvp), so the signal reaches the command itself.
-        await ProcessRunnerSignals.SendAsync(_process.Id, interrupt ? "INT" : "TERM");
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await _process.WaitForExitAsync(cts.Token);
-            return true;
-        }
-        catch (OperationCanceledException)
+        var exited = await ExitedWithinAsync(timeout);
+        if (!exited)
         {
             _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            return false;
+            await ExitedWithinAsync(TimeSpan.FromSeconds(10));
         }
+
+        await WaitForExitAsync(OutputDrainGrace);
+        return exited;
+    }
+
+    /// <summary>Polls the exit itself (<see cref="Process.WaitForExitAsync"/> also waits for the output pipes to close).</summary>
+    private async Task<bool> ExitedWithinAsync(TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!_process.HasExited)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return true;
     }
 
     public async ValueTask DisposeAsync()
