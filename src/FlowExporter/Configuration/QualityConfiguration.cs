@@ -13,7 +13,9 @@ public static class QualityConfiguration
     {
         ConfigReader.RejectUnknown(section, Keys);
         var defaults = new QualityOptions();
-        var synTimeout = ConfigReader.Duration(section, "syn_timeout", defaults.SynTimeout, TimeSpan.FromMilliseconds(100));
+        // Unset, it follows a shorter connections.timeout down; set, it must fit in it.
+        var fallback = defaults.SynTimeout < connections.Timeout ? defaults.SynTimeout : connections.Timeout;
+        var synTimeout = ConfigReader.Duration(section, "syn_timeout", fallback, TimeSpan.FromMilliseconds(100));
         if (synTimeout > connections.Timeout)
         {
             throw new ConfigException(

@@ -96,6 +96,9 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(1500), options.SynTimeout);
         Assert.Equal(500, options.MaxSeries);
         Assert.False(Load(Write("quality:\n  enabled: false\n")).Quality.Enabled);
+
+        // Unset, the SYN timeout follows a shorter connection timeout down instead of stopping the start.
+        Assert.Equal(TimeSpan.FromSeconds(5), Load(null, flags: new Dictionary<string, string?> { ["connections:timeout"] = "5" }).Quality.SynTimeout);
     }
 
     [Fact]
