@@ -54,7 +54,7 @@ public sealed class DashboardTests : IDisposable
     }
 
     [Fact]
-    public void Covers_connections_ovs_switches_capture_and_health()
+    public void Covers_connections_ovs_switches_capture_health_quality_and_probes()
     {
         var queries = string.Join("\n", Panels().SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()));
         Assert.Contains("topk(10, sum by (initiator_ip, target_ip, target_port, protocol, direction) (rate(network_connection_bytes_total", queries, StringComparison.Ordinal);
@@ -63,6 +63,11 @@ public sealed class DashboardTests : IDisposable
         Assert.Contains("network_switch_port_receive_errors_total", queries, StringComparison.Ordinal);
         Assert.Contains("network_capture_dropped_packets_total", queries, StringComparison.Ordinal);
         Assert.Contains("flowexporter_source_up", queries, StringComparison.Ordinal);
+        Assert.Contains("rate(network_connection_handshake_seconds_bucket", queries, StringComparison.Ordinal);
+        Assert.Contains("rate(network_connection_attempts_total", queries, StringComparison.Ordinal);
+        Assert.Contains("rate(network_connection_retransmitted_packets_total", queries, StringComparison.Ordinal);
+        Assert.Contains("rate(network_probe_duration_seconds_bucket", queries, StringComparison.Ordinal);
+        Assert.Contains("rate(network_probe_errors_total", queries, StringComparison.Ordinal);
         Assert.Contains(Panels(), p => p.GetProperty("type").GetString() == "table");
     }
 
