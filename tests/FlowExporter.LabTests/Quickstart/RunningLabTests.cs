@@ -49,7 +49,7 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
     /// <summary>
     /// A segment is balanced when what went missing is within 10% of its upstream rate plus 5 kB/s. Measured here with
     /// the lab's own traffic: up to 4-5% between two counters of one wire, because they are refreshed at different
-    /// moments (OVS every ~5 s, SNMP every 5 s poll, capture live) and iperf3 restarts every 20 s inside the 2m
+    /// moments (OVS every ~5 s, SNMP every 5 s poll, capture live), measured when iperf3 restarted every 20 s inside the 2m
     /// windows; the absolute part covers ARP and other frames that are no connection.
     /// </summary>
     private const double RelativeTolerance = 0.10;
