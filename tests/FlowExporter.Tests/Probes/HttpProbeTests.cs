@@ -7,7 +7,11 @@ namespace FlowExporter.Tests.Probes;
 /// <summary>Each error type from a real failure on loopback sockets, not from mocked exceptions.</summary>
 public sealed class HttpProbeTests
 {
-    private static readonly ProbeOptions Options = new() { Timeout = TimeSpan.FromMilliseconds(500) };
+    // Generous: a probe's first request in a process (JIT, handler setup) on a loaded CI machine can take most of a
+    // second, and only the timeout test below wants the timeout to expire.
+    private static readonly ProbeOptions Options = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    private static readonly ProbeOptions ShortTimeout = new() { Timeout = TimeSpan.FromMilliseconds(500) };
 
     [Fact]
     public async Task A_healthy_peer_is_a_success_with_its_duration_and_address()
@@ -44,7 +48,7 @@ public sealed class HttpProbeTests
     public async Task A_listener_that_never_answers_is_a_timeout_after_the_probe_timeout()
     {
         await using var server = HealthServer.Start(silent: true);
-        using var probe = new HttpProbe(Options, TimeProvider.System);
+        using var probe = new HttpProbe(ShortTimeout, TimeProvider.System);
 
         var outcome = await probe.RunAsync(Target("127.0.0.1", server.Port), CancellationToken.None);
 
