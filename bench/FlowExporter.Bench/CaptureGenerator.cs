@@ -14,13 +14,7 @@ internal static class CaptureGenerator
     {
         var random = new Random(seed);
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Span<byte> header = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xA1B2C3D4);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], SnapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], 1);
-        file.Write(header);
+        PcapWriter.WriteFileHeader(file, SnapLength);
 
         var perConnection = (int)Math.Max(4, packets / connections);
         const int Active = 4096;
@@ -32,7 +26,6 @@ internal static class CaptureGenerator
         }
 
         var frame = new byte[SnapLength];
-        Span<byte> record = stackalloc byte[16];
         long written = 0;
         var microseconds = 1_700_000_000L * 1_000_000;
         while (written < packets)
@@ -41,11 +34,7 @@ internal static class CaptureGenerator
             ref var connection = ref pool[slot];
             var (wire, captured) = connection.NextFrame(frame, random);
             microseconds += 1;
-            BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(microseconds / 1_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(microseconds % 1_000_000));
-            BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)captured);
-            BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)wire);
-            file.Write(record);
+            PcapWriter.WriteRecordHeader(file, microseconds, captured, wire);
             file.Write(frame, 0, captured);
             written++;
             if (connection.Done)

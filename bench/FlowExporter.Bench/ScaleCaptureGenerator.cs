@@ -107,15 +107,8 @@ internal static class ScaleCaptureGenerator
     private static void WriteCapture(string path, List<Connection> connections, int podsPerNode, int seconds)
     {
         using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        Span<byte> header = stackalloc byte[24];
-        BinaryPrimitives.WriteUInt32LittleEndian(header, 0xA1B2C3D4);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[4..], 2);
-        BinaryPrimitives.WriteUInt16LittleEndian(header[6..], 4);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[16..], SnapLength);
-        BinaryPrimitives.WriteUInt32LittleEndian(header[20..], 1);
-        file.Write(header);
+        PcapWriter.WriteFileHeader(file, SnapLength);
         var frame = new byte[SnapLength];
-        Span<byte> record = stackalloc byte[16];
         var random = new Random(11);
         for (var second = 0; second < seconds; second++)
         {
@@ -129,11 +122,7 @@ internal static class ScaleCaptureGenerator
                     var wire = Build(frame, connection, podsPerNode, forward, payload, second);
                     var captured = Math.Min(wire, SnapLength);
                     microseconds++;
-                    BinaryPrimitives.WriteUInt32LittleEndian(record, (uint)(microseconds / 1_000_000));
-                    BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)(microseconds % 1_000_000));
-                    BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)captured);
-                    BinaryPrimitives.WriteUInt32LittleEndian(record[12..], (uint)wire);
-                    file.Write(record);
+                    PcapWriter.WriteRecordHeader(file, microseconds, captured, wire);
                     file.Write(frame, 0, captured);
                 }
             }
