@@ -4,4 +4,7 @@ namespace FlowExporter.Probes;
 public interface IPeerSource
 {
     IReadOnlyList<ExporterPeer> Current { get; }
+
+    /// <summary>Raised after <see cref="Current"/> changed (never by a static list), so the capture filter follows at once.</summary>
+    event EventHandler? Changed;
 }

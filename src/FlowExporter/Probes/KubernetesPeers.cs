@@ -29,6 +29,8 @@ public sealed class KubernetesPeers : IPeerSource, IPodListener
 
     public IReadOnlyList<ExporterPeer> Current => Volatile.Read(ref _current);
 
+    public event EventHandler? Changed;
+
     /// <summary>Matching pods beyond <c>max_peers</c>, not held.</summary>
     public long Dropped
     {
@@ -43,6 +45,7 @@ public sealed class KubernetesPeers : IPeerSource, IPodListener
 
     public void Replaced(IReadOnlyList<V1Pod> pods)
     {
+        bool changed;
         lock (_gate)
         {
             _pods.Clear();
@@ -51,27 +54,43 @@ public sealed class KubernetesPeers : IPeerSource, IPodListener
                 Apply(pod);
             }
 
-            Publish();
+            changed = Publish();
         }
+
+        RaiseIf(changed);
     }
 
     public void Upserted(V1Pod pod)
     {
+        bool changed;
         lock (_gate)
         {
             Apply(pod);
-            Publish();
+            changed = Publish();
         }
+
+        RaiseIf(changed);
     }
 
     public void Deleted(V1Pod pod)
     {
+        var changed = false;
         lock (_gate)
         {
             if (_pods.Remove(KeyOf(pod)))
             {
-                Publish();
+                changed = Publish();
             }
+        }
+
+        RaiseIf(changed);
+    }
+
+    private void RaiseIf(bool changed)
+    {
+        if (changed)
+        {
+            Changed?.Invoke(this, EventArgs.Empty);
         }
     }
 
@@ -117,7 +136,19 @@ public sealed class KubernetesPeers : IPeerSource, IPodListener
         return [.. texts.Where(t => System.Net.IPAddress.TryParse(t, out _)).Select(t => t!).Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
-    /// <summary>One peer per node (a rolling update briefly has two pods on a node: the newer listing wins).</summary>
-    private void Publish() =>
-        Volatile.Write(ref _current, _pods.Values.GroupBy(p => p.Node, StringComparer.Ordinal).Select(g => g.Last()).OrderBy(p => p.Node, StringComparer.Ordinal).ToArray());
+    /// <summary>
+    /// One peer per node (a rolling update briefly has two pods on a node: the newer listing wins). True when the peers
+    /// changed: most pod events in a cluster are about other pods and change nothing here.
+    /// </summary>
+    private bool Publish()
+    {
+        var next = _pods.Values.GroupBy(p => p.Node, StringComparer.Ordinal).Select(g => g.Last()).OrderBy(p => p.Node, StringComparer.Ordinal).ToArray();
+        if (next.SequenceEqual(_current))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _current, next);
+        return true;
+    }
 }

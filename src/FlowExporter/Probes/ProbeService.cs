@@ -9,9 +9,11 @@ namespace FlowExporter.Probes;
 /// <summary>
 /// The probe loop: every interval (plus a random jitter) it takes the peers from its sources, probes a budgeted batch
 /// of their targets with bounded concurrency, and records the outcomes in <see cref="ProbeResults"/>, which scrapes
-/// read. Unless probe traffic is included, it also keeps the capture's <see cref="ProbeTrafficFilter"/> current.
+/// read. Unless probe traffic is included, it also keeps the capture's <see cref="ProbeTrafficFilter"/> current: from
+/// the known peers before any hosted service starts (the capture among them: peers probe a restarted exporter at once,
+/// long before its first round), whenever a peer source changes, and around each round (names just resolved).
 /// </summary>
-public sealed class ProbeService : BackgroundService
+public sealed class ProbeService : BackgroundService, IHostedLifecycleService
 {
     private readonly ProbeOptions _options;
     private readonly IReadOnlyList<IPeerSource> _sources;
@@ -24,6 +26,7 @@ public sealed class ProbeService : BackgroundService
     private readonly ConnectionAccounting? _capture;
     private readonly RateLimitedLog _log;
     private readonly Dictionary<ProbeTarget, IpAddress> _resolved = [];
+    private readonly Lock _filterGate = new();
     private long _droppedSeen;
 
     public ProbeService(
@@ -47,7 +50,24 @@ public sealed class ProbeService : BackgroundService
         _capture = capture;
         _planner = new ProbeRoundPlanner(options.MaxTargetsPerRound);
         _log = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(1));
+        foreach (var source in _sources)
+        {
+            source.Changed += OnPeersChanged;
+        }
     }
+
+    /// <summary>Runs for every hosted service before any starts: the capture never sees a known peer's probe unfiltered.</summary>
+    public Task StartingAsync(CancellationToken cancellationToken)
+    {
+        UpdateCaptureFilter();
+        return Task.CompletedTask;
+    }
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>One round: plan, probe, record. Public for tests, which drive rounds without waiting on the interval.</summary>
     public async Task RunRoundAsync(CancellationToken cancellationToken)
@@ -58,9 +78,16 @@ public sealed class ProbeService : BackgroundService
             .ToArray();
         var batch = _planner.Next(targets);
         _results.Track(targets, _time.GetUtcNow(), targets.Length - batch.Count, dropped);
+        lock (_resolved)
+        {
+            foreach (var gone in _resolved.Keys.Except(targets).ToList())
+            {
+                _resolved.Remove(gone);
+            }
+        }
 
         // Before probing (a new peer's first probes must not become connections) and again after (names just resolved).
-        UpdateCaptureFilter(targets);
+        UpdateCaptureFilter();
         await Parallel.ForEachAsync(
             batch,
             new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrent, CancellationToken = cancellationToken },
@@ -82,7 +109,7 @@ public sealed class ProbeService : BackgroundService
                 }
             }).ConfigureAwait(false);
 
-        UpdateCaptureFilter(targets);
+        UpdateCaptureFilter();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -108,6 +135,11 @@ public sealed class ProbeService : BackgroundService
 
     public override void Dispose()
     {
+        foreach (var source in _sources)
+        {
+            source.Changed -= OnPeersChanged;
+        }
+
         _probe.Dispose();
         base.Dispose();
     }
@@ -117,6 +149,16 @@ public sealed class ProbeService : BackgroundService
 
     /// <summary>The peers of every source, one per node, never this node, at most max_peers; and how many were left out.</summary>
     private (IReadOnlyList<ExporterPeer> Peers, int Dropped) Peers()
+    {
+        var (kept, overMax) = KnownPeers();
+        var fromKubernetes = _sources.OfType<KubernetesPeers>().Sum(k => k.Dropped);
+        var newlyDropped = (int)Math.Max(0, fromKubernetes - _droppedSeen);
+        _droppedSeen = fromKubernetes;
+        return (kept, newlyDropped + overMax);
+    }
+
+    /// <summary>The peers a round would take now, and how many are over max_peers; counts nothing.</summary>
+    private (IReadOnlyList<ExporterPeer> Kept, int OverMax) KnownPeers()
     {
         var byNode = new Dictionary<string, ExporterPeer>(StringComparer.Ordinal);
         foreach (var source in _sources)
@@ -130,42 +172,49 @@ public sealed class ProbeService : BackgroundService
             }
         }
 
-        var fromKubernetes = _sources.OfType<KubernetesPeers>().Sum(k => k.Dropped);
-        var newlyDropped = (int)Math.Max(0, fromKubernetes - _droppedSeen);
-        _droppedSeen = fromKubernetes;
         var kept = byNode.Values.OrderBy(p => p.Node, StringComparer.Ordinal).Take(_options.MaxPeers).ToArray();
-        return (kept, newlyDropped + (byNode.Count - kept.Length));
+        return (kept, byNode.Count - kept.Length);
     }
 
-    private void UpdateCaptureFilter(IReadOnlyList<ProbeTarget> targets)
+    private void OnPeersChanged(object? sender, EventArgs e) => UpdateCaptureFilter();
+
+    /// <summary>
+    /// Every address of every peer counts, not only the probed ones: a peer's own probes may leave from another of its
+    /// addresses. Names count once resolved by a probe.
+    /// </summary>
+    private void UpdateCaptureFilter()
     {
         if (_capture is null || _options.IncludeTraffic)
         {
             return;
         }
 
-        var addresses = new HashSet<IpAddress>(LocalAddresses());
-        var ports = new HashSet<int> { _listenPort };
-        lock (_resolved)
+        // Sources change on their own threads: reading, building and installing under one gate keeps an older set from
+        // landing last.
+        lock (_filterGate)
         {
-            foreach (var gone in _resolved.Keys.Except(targets).ToList())
+            var peers = KnownPeers().Kept;
+            var addresses = new HashSet<IpAddress>(LocalAddresses());
+            var ports = new HashSet<int> { _listenPort };
+            lock (_resolved)
             {
-                _resolved.Remove(gone);
+                addresses.UnionWith(_resolved.Values);
             }
 
-            addresses.UnionWith(_resolved.Values);
-        }
-
-        foreach (var target in targets)
-        {
-            ports.Add(target.Port);
-            if (IpAddress.TryParse(target.Address, out var address))
+            foreach (var peer in peers)
             {
-                addresses.Add(address);
+                ports.Add(peer.Port);
+                foreach (var text in peer.PodAddresses.Concat(peer.HostAddresses))
+                {
+                    if (IpAddress.TryParse(text, out var address))
+                    {
+                        addresses.Add(address);
+                    }
+                }
             }
-        }
 
-        _capture.ExcludeProbeTraffic(new ProbeTrafficFilter([.. ports.Select(p => (ushort)p)], addresses));
+            _capture.ExcludeProbeTraffic(new ProbeTrafficFilter([.. ports.Select(p => (ushort)p)], addresses));
+        }
     }
 
     private static IEnumerable<IpAddress> LocalAddresses()

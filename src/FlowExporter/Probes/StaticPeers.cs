@@ -9,4 +9,11 @@ public sealed class StaticPeers : IPeerSource
     }
 
     public IReadOnlyList<ExporterPeer> Current { get; }
+
+    /// <summary>A static list never changes.</summary>
+    public event EventHandler? Changed
+    {
+        add { }
+        remove { }
+    }
 }

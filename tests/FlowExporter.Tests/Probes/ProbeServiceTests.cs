@@ -130,6 +130,16 @@ public sealed class ProbeServiceTests
 
     private sealed class ChangingPeers(IReadOnlyList<ExporterPeer> initial) : IPeerSource
     {
-        public IReadOnlyList<ExporterPeer> Current { get; set; } = initial;
+        public event EventHandler? Changed;
+
+        public IReadOnlyList<ExporterPeer> Current
+        {
+            get;
+            set
+            {
+                field = value;
+                Changed?.Invoke(this, EventArgs.Empty);
+            }
+        } = initial;
     }
 }
