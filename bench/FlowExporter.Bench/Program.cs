@@ -108,51 +108,83 @@ internal static unsafe class Program
         return builder.Build();
     }
 
-    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null)
+    /// <param name="quality">Quality on (the exporter's default: its series at the default aggregation level), or off.</param>
+    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(
+        int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null, bool quality = true)
     {
         var series = new ConnectionSeriesStore(maxConnections);
         var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
-
-        // Quality on, as the exporter runs by default (quality series at the default aggregation level).
         var qualityOptions = new QualityOptions();
-        var quality = new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series);
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys, quality);
+        var qualityTracker = quality ? new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series) : null;
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys, qualityTracker);
         return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
     }
 
-    /// <summary>The exporter's file path: our reader, decoder, connection table and series (best of 3 runs).</summary>
+    /// <summary>
+    /// The exporter's file path: our reader, decoder, connection table and series (best of 3 runs), with connection
+    /// quality on (the default) and off, alternating, so that both figures come from the same minutes.
+    /// </summary>
     private static void Pipeline(string path, AggregationLevel level)
     {
         var index = level is AggregationLevel.PodPair or AggregationLevel.WorkloadPair ? IndexFor(path) : null;
-        double best = 0;
-        long packets = 0;
-        long allocated = 0;
-        long connections = 0;
-        long tableBytes = 0;
+        var on = new PipelineRun();
+        var off = new PipelineRun();
         for (var run = 0; run < 3; run++)
         {
-            var (pipeline, series) = NewPipeline(level: level, index: index);
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-            var reader = CaptureFileReader.Open(stream);
-
-            // Warm the reader's buffer and the JIT, then measure steady state.
-            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-            var stopwatch = Stopwatch.StartNew();
-            packets = pipeline.ProcessAll(reader);
-            stopwatch.Stop();
-            allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
-            best = Math.Max(best, packets / stopwatch.Elapsed.TotalSeconds);
-            connections = pipeline.Tracker.Count;
-            tableBytes = pipeline.Tracker.ApproximateBytes() + series.ApproximateBytes() + (pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0);
+            on.Measure(path, level, index, quality: true);
+            off.Measure(path, level, index, quality: false);
         }
 
         Console.WriteLine($"aggregation: {level}");
-        Console.WriteLine($"pipeline_packets_per_second: {best:0}");
-        Console.WriteLine($"pipeline_packets: {packets}");
-        Console.WriteLine($"pipeline_allocated_bytes_per_packet: {(double)allocated / packets:0.000} (all allocation of a run, including the table growing; steady state below)");
-        Console.WriteLine($"tracked_connections: {connections}");
-        Console.WriteLine($"memory_bytes_per_tracked_connection: {tableBytes / Math.Max(1, connections)} (connection table, series and quality stores, all their arrays at their grown size)");
+        on.Print("pipeline", "connection quality on, the default");
+        off.Print("pipeline_quality_off", "connection quality off");
         SteadyStateAllocation(path, level, index);
+    }
+
+    /// <summary>The best rate of a pipeline's runs and the figures of its last run.</summary>
+    private sealed class PipelineRun
+    {
+        private double _best;
+        private long _packets;
+        private long _allocated;
+        private long _connections;
+        private long _qualitySeries;
+        private long _bytes;
+        private long _tableBytes;
+        private long _seriesBytes;
+        private long _qualityBytes;
+
+        public void Measure(string path, AggregationLevel level, EndpointIndex? index, bool quality)
+        {
+            var (pipeline, series) = NewPipeline(level: level, index: index, quality: quality);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+            var reader = CaptureFileReader.Open(stream);
+            var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var stopwatch = Stopwatch.StartNew();
+            _packets = pipeline.ProcessAll(reader);
+            stopwatch.Stop();
+            _allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            _best = Math.Max(_best, _packets / stopwatch.Elapsed.TotalSeconds);
+            _connections = pipeline.Tracker.Count;
+            _qualitySeries = pipeline.Tracker.Quality?.Store.Count ?? 0;
+            _tableBytes = pipeline.Tracker.ApproximateBytes();
+            _seriesBytes = series.ApproximateBytes();
+            _qualityBytes = pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0;
+            _bytes = _tableBytes + _seriesBytes + _qualityBytes;
+        }
+
+        public void Print(string name, string what)
+        {
+            var perConnection = Math.Max(1, _connections);
+            Console.WriteLine($"{name}_packets_per_second: {_best:0} ({what})");
+            Console.WriteLine($"{name}_packets: {_packets}");
+            Console.WriteLine($"{name}_allocated_bytes_per_packet: {(double)_allocated / _packets:0.000} (all allocation of a run, including the table growing; steady state below)");
+            Console.WriteLine($"{name}_tracked_connections: {_connections}");
+            Console.WriteLine($"{name}_quality_series: {_qualitySeries}");
+            Console.WriteLine(
+                $"{name}_memory_bytes_per_tracked_connection: {_bytes / perConnection} (connection table {_tableBytes / perConnection}, "
+                + $"connection series {_seriesBytes / perConnection}, quality series {_qualityBytes / perConnection}; all arrays at their grown size)");
+        }
     }
 
     /// <summary>Replays the file a second time into the same (already grown) table: allocation per packet in steady state.</summary>
@@ -269,23 +301,61 @@ internal static unsafe class Program
     }
 
     /// <summary>/metrics with N tracked connections: the whole exposition as a scrape renders it.</summary>
+    /// <summary>
+    /// The /metrics render of that many established TCP connections (each with its handshake), at the connection level,
+    /// in three configurations: quality off; quality on at its default pod_pair level without metadata, where every
+    /// connection's client address is its own pair (the worst case: one quality series per connection); and quality on
+    /// with metadata naming the addresses as 1,000 pods.
+    /// </summary>
     private static void Render(int connections)
     {
-        var (pipeline, series) = NewPipeline(connections + 10);
-        var packet = default(DecodedPacket);
+        RenderCase(connections, "quality_off", quality: false, index: null);
+        RenderCase(connections, "quality_per_connection", quality: true, index: null);
+        RenderCase(connections, "quality_1000_pods", quality: true, index: PodsFor(connections));
+    }
+
+    private static Correlator.Net.IpAddress Client(int i) => Correlator.Net.IpAddress.FromV4((uint)(0x0A000000 | i));
+
+    private static Correlator.Net.IpAddress Server(int i) => Correlator.Net.IpAddress.FromV4(0xC0A80001u + (uint)(i % 64));
+
+    /// <summary>The render bench's addresses as 1,000 pods in 50 workloads (the servers are pods too).</summary>
+    private static EndpointIndex PodsFor(int connections)
+    {
+        var builder = new EndpointIndexBuilder();
+        var pods = new List<Correlator.Net.IpAddress>[1000];
+        for (var i = 0; i < pods.Length; i++)
+        {
+            pods[i] = [];
+        }
+
         for (var i = 0; i < connections; i++)
         {
-            packet = new DecodedPacket
-            {
-                Source = Correlator.Net.IpAddress.FromV4((uint)(0x0A000000 | i)),
-                Destination = Correlator.Net.IpAddress.FromV4(0xC0A80001u + (uint)(i % 64)),
-                SourcePort = (ushort)(32768 + (i % 28000)),
-                DestinationPort = 443,
-                Protocol = IpProtocol.Tcp,
-                HasPorts = true,
-                TcpFlags = TcpFlags.Syn,
-            };
-            pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 1514, 1_000_000_000L + i);
+            pods[i % 1000].Add(Client(i));
+        }
+
+        for (var i = 0; i < 64; i++)
+        {
+            pods[i].Add(Server(i));
+        }
+
+        for (var pod = 0; pod < pods.Length; pod++)
+        {
+            builder.AddPod(new NetworkEndpoint($"ns-{pod / 200}", $"pod-{pod}", $"node-{pod % 4}", WorkloadKinds.Deployment, $"wl-{pod / 20}", HostNetwork: false, EndpointSource.Kubernetes), pods[pod]);
+        }
+
+        return builder.Build();
+    }
+
+    private static void RenderCase(int connections, string name, bool quality, EndpointIndex? index)
+    {
+        var (pipeline, series) = NewPipeline(connections + 10, index: index, quality: quality);
+        for (var i = 0; i < connections; i++)
+        {
+            var port = (ushort)(32768 + (i % 28000));
+            var time = 1_000_000_000L + (i * 100_000L);
+            Segment(pipeline, Client(i), port, Server(i), 443, TcpFlags.Syn, 1000, 0, time);
+            Segment(pipeline, Server(i), 443, Client(i), port, TcpFlags.Syn | TcpFlags.Ack, 5000, 1001, time + 30_000);
+            Segment(pipeline, Client(i), port, Server(i), 443, TcpFlags.Ack, 1001, 5001, time + 60_000);
         }
 
         var snapshot = new ConnectionSnapshot();
@@ -301,7 +371,7 @@ internal static unsafe class Program
                 var stopwatch = Stopwatch.StartNew();
                 using var buffer = new SegmentedBuffer();
                 snapshot.Capture(pipeline, series);
-                writer.Write(new ExpositionWriter(buffer, format), snapshot, ["veth0"]);
+                writer.Write(new ExpositionWriter(buffer, format), snapshot, ["veth0"], index);
                 stopwatch.Stop();
                 allocated = GC.GetAllocatedBytesForCurrentThread() - before;
                 times.Add(stopwatch.Elapsed.TotalMilliseconds);
@@ -309,12 +379,32 @@ internal static unsafe class Program
             }
 
             times.Sort();
-            var name = format == ExpositionFormat.OpenMetrics ? "openmetrics" : "prometheus_text";
-            Console.WriteLine($"render_{name}_{connections}_connections_ms: median {times[times.Count / 2]:0.0}, max {times[^1]:0.0}");
-            Console.WriteLine($"render_{name}_{connections}_connections_bytes: {bytes}");
-            Console.WriteLine($"render_{name}_{connections}_connections_allocated_bytes: {allocated}");
+            var formatName = format == ExpositionFormat.OpenMetrics ? "openmetrics" : "prometheus_text";
+            var prefix = $"render_{formatName}_{connections}_connections_{name}";
+            Console.WriteLine($"{prefix}_ms: median {times[times.Count / 2]:0.0}, max {times[^1]:0.0}");
+            Console.WriteLine($"{prefix}_bytes: {bytes} (connection series {snapshot.Samples.Length}, quality series {snapshot.QualityCount})");
+            Console.WriteLine($"{prefix}_allocated_bytes: {allocated}");
         }
 
         GC.KeepAlive(ArrayPool<byte>.Shared);
+    }
+
+    private static void Segment(CapturePipeline pipeline, Correlator.Net.IpAddress source, ushort sourcePort, Correlator.Net.IpAddress destination, ushort destinationPort, TcpFlags flags, uint sequence, uint ack, long time)
+    {
+        var packet = new DecodedPacket
+        {
+            HasTcpHeader = true,
+            TcpSequence = sequence,
+            TcpAcknowledgement = ack,
+            TcpWindow = 65535,
+            Source = source,
+            Destination = destination,
+            SourcePort = sourcePort,
+            DestinationPort = destinationPort,
+            Protocol = IpProtocol.Tcp,
+            HasPorts = true,
+            TcpFlags = flags,
+        };
+        pipeline.Tracker.Observe(0, packet, sourcePort, destinationPort, 74, time);
     }
 }

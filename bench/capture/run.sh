@@ -35,6 +35,7 @@ best_rate() {
 
 "$out/rawloop" "$file" 2>/dev/null
 "$bench" pipeline "$file"
+"$bench" pipeline "$file" pod_pair
 "$bench" libpcap "$file"
 "$bench" sharppcap-read "$file"
 "$bench" packetdotnet "$file"
