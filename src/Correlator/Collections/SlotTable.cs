@@ -164,6 +164,7 @@ internal sealed class SlotTable<TKey, TValue>
         }
     }
 
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] // Next packs beside the key's small fields
     private struct Entry
     {
         public TKey Key;

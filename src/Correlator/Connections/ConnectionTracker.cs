@@ -403,6 +403,7 @@ public sealed class ConnectionTracker
         Closing = 16,
     }
 
+    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] // no padding: one per tracked connection
     private struct Connection
     {
         public long FirstSeen;

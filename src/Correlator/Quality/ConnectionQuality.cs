@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FlowExporter.Correlator.Collections;
 
 namespace FlowExporter.Correlator.Quality;
@@ -5,6 +6,7 @@ namespace FlowExporter.Correlator.Quality;
 #pragma warning disable CA1051 // Fields on purpose: updated in place inside the connection table.
 
 /// <summary>The quality state of one connection, kept inside its table entry: bounded, a few numbers per direction.</summary>
+[StructLayout(LayoutKind.Auto)] // 96 bytes instead of 136: no padding between the small fields
 public struct ConnectionQuality
 {
     /// <summary>The connection's quality series (-1: none).</summary>

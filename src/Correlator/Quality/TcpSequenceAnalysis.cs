@@ -51,7 +51,10 @@ public static class TcpSequenceAnalysis
             if (repeatsLast && window != 0 && (reverse.LastKinds & TcpSegmentKinds.KeepAlive) == 0)
             {
                 // Not the acknowledgement of a keep-alive (nor, window 0, of a zero-window probe): a duplicate ACK.
-                forward.DuplicateAcks++;
+                if (forward.DuplicateAcks < ushort.MaxValue)
+                {
+                    forward.DuplicateAcks++;
+                }
             }
         }
 
