@@ -10,6 +10,9 @@ namespace FlowExporter.Correlator.Capture;
 /// Writes the connection quality families of a snapshot: the handshake RTT gauge of each connection series (at the
 /// connection level), and per quality series the handshake histogram, attempts by result, retransmitted, zero-window
 /// and reset counts. Quality series carry the labels of connection series (less direction), at quality.aggregation.
+/// As a client library's labelled children, a sample appears with its first event: a pair's histogram with its first
+/// handshake, an attempts result, retransmitted, zero-window or reset direction with its first count. Healthy pairs
+/// then cost their histogram and one attempts sample, not every zero (a third of the render).
 /// </summary>
 internal sealed class QualityMetricsWriter
 {
@@ -91,22 +94,21 @@ internal sealed class QualityMetricsWriter
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            var tcp = sample.Key.Protocol == IpProtocol.Tcp;
             for (var result = 0; result < ResultLabels.Length; result++)
             {
-                // UDP attempts end only established (answered) or unreachable.
-                if (tcp || (AttemptResult)result is AttemptResult.Established or AttemptResult.Unreachable)
+                var count = sample.Counters.Attempts[result];
+                if (count != 0)
                 {
                     writer.BeginSample(Attempts);
                     _labels.SeriesLabels(writer, sample.Key, _resolved[i], "result"u8, ResultLabels[result]);
-                    writer.Value(sample.Counters.Attempts[result]);
+                    writer.Value(count);
                 }
             }
         }
 
-        WritePerDirection(writer, Retransmitted, quality, static c => (c.RetransmittedForward, c.RetransmittedBackward));
-        WritePerDirection(writer, ZeroWindow, quality, static c => (c.ZeroWindowForward, c.ZeroWindowBackward));
-        WritePerDirection(writer, Resets, quality, static c => (c.ResetsForward, c.ResetsBackward));
+        WritePerDirection(writer, Retransmitted, quality, static (in QualityCounters c) => (c.RetransmittedForward, c.RetransmittedBackward));
+        WritePerDirection(writer, ZeroWindow, quality, static (in QualityCounters c) => (c.ZeroWindowForward, c.ZeroWindowBackward));
+        WritePerDirection(writer, Resets, quality, static (in QualityCounters c) => (c.ResetsForward, c.ResetsBackward));
         _labels.WriteNodeGauge(writer, QualitySeries, snapshot.QualitySeriesCount);
         _labels.WriteNodeGauge(writer, QualitySeriesMax, snapshot.MaxQualitySeries);
         _labels.WriteNodeGauge(writer, QualitySeriesRejected, snapshot.QualityRejectedConnections);
@@ -134,12 +136,12 @@ internal sealed class QualityMetricsWriter
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            if (sample.Key.Protocol != IpProtocol.Tcp)
+            var counters = sample.Counters;
+            if (sample.Key.Protocol != IpProtocol.Tcp || counters.HandshakeCount == 0)
             {
                 continue;
             }
 
-            var counters = sample.Counters;
             ulong cumulative = 0;
             for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
             {
@@ -159,26 +161,29 @@ internal sealed class QualityMetricsWriter
         }
     }
 
-    private void WritePerDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<QualitySample> quality, Func<QualityCounters, (ulong Forward, ulong Backward)> values)
+    private void WritePerDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<QualitySample> quality, DirectionCounts values)
     {
         writer.Family(family);
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            if (sample.Key.Protocol != IpProtocol.Tcp)
-            {
-                continue;
-            }
-
             var (forward, backward) = values(sample.Counters);
-            writer.BeginSample(family);
-            _labels.SeriesLabels(writer, sample.Key, _resolved[i], "direction"u8, "initiator_to_target"u8);
-            writer.Value(forward);
-            writer.BeginSample(family);
-            _labels.SeriesLabels(writer, sample.Key, _resolved[i], "direction"u8, "target_to_initiator"u8);
-            writer.Value(backward);
+            WriteDirection(writer, family, sample, _resolved[i], "initiator_to_target"u8, forward);
+            WriteDirection(writer, family, sample, _resolved[i], "target_to_initiator"u8, backward);
         }
     }
+
+    private void WriteDirection(ExpositionWriter writer, MetricFamily family, in QualitySample sample, in ConnectionMetricsWriter.Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
+    {
+        if (value != 0)
+        {
+            writer.BeginSample(family);
+            _labels.SeriesLabels(writer, sample.Key, resolved, "direction"u8, direction);
+            writer.Value(value);
+        }
+    }
+
+    private delegate (ulong Forward, ulong Backward) DirectionCounts(in QualityCounters counters);
 
     private static byte[][] BuildBucketLabels()
     {

@@ -27,6 +27,20 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
         ["dashboard panel 'Probe errors by type' query 1"] = ProbesNotInLab,
     };
 
+    /// <summary>
+    /// Queries and families whose data needs an event the lab neither causes nor rules out, each with the reason: they
+    /// must evaluate without error; whether they have data is not asserted.
+    /// </summary>
+    private static readonly Dictionary<string, string> MayBeEmpty = new(StringComparer.Ordinal)
+    {
+        ["dashboard panel 'Retransmitted packets' query 1"] = RetransmissionsOnLossOnly,
+        ["network_connection_retransmitted_packets_total"] = RetransmissionsOnLossOnly,
+    };
+
+    private const string RetransmissionsOnLossOnly =
+        "a pair's retransmission counter appears with its first retransmission; the lab's rate-limited iperf3 loses nothing unless "
+        + "the token-bucket test or a loaded machine drops a segment (Quality/QualityLabTests proves the family under tbf loss)";
+
     private const string ProbesNotInLab =
         "the one-command lab runs one exporter, so there is no peer to probe (Probes/ProbeLabTests proves these families with three exporters)";
 
@@ -93,7 +107,7 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
             {
                 failures.Add($"{expression.Origin}: error {answer.Error}");
             }
-            else if (expression.IsAlert)
+            else if (expression.IsAlert || MayBeEmpty.ContainsKey(expression.Origin))
             {
                 // An alert's expression has data only while it fires; its inputs are checked below as families.
             }
@@ -107,7 +121,7 @@ public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : 
         {
             var count = (await lab.Prometheus.SamplesAsync($"count({family})")).Count;
             output.WriteLine($"family {family}: {(count > 0 ? "present" : "absent")}");
-            if (NotInLab.ContainsKey(family) != (count == 0))
+            if (!MayBeEmpty.ContainsKey(family) && NotInLab.ContainsKey(family) != (count == 0))
             {
                 failures.Add(count == 0 ? $"family {family}: absent from the lab" : $"family {family}: listed as not in the lab but present");
             }
