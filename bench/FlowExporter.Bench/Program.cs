@@ -303,15 +303,17 @@ internal static unsafe class Program
     /// <summary>/metrics with N tracked connections: the whole exposition as a scrape renders it.</summary>
     /// <summary>
     /// The /metrics render of that many established TCP connections (each with its handshake), at the connection level,
-    /// in three configurations: quality off; quality on at its default pod_pair level without metadata, where every
-    /// connection's client address is its own pair (the worst case: one quality series per connection); and quality on
-    /// with metadata naming the addresses as 1,000 pods.
+    /// in four configurations: quality off; quality on at its default pod_pair level without metadata, where every
+    /// connection's client address is its own pair (the worst case: one quality series per connection); and both with
+    /// metadata naming the addresses as 1,000 pods (every connection series then carries pod labels too).
     /// </summary>
     private static void Render(int connections)
     {
+        var pods = PodsFor(connections);
         RenderCase(connections, "quality_off", quality: false, index: null);
         RenderCase(connections, "quality_per_connection", quality: true, index: null);
-        RenderCase(connections, "quality_1000_pods", quality: true, index: PodsFor(connections));
+        RenderCase(connections, "quality_off_1000_pods", quality: false, index: pods);
+        RenderCase(connections, "quality_1000_pods", quality: true, index: pods);
     }
 
     private static Correlator.Net.IpAddress Client(int i) => Correlator.Net.IpAddress.FromV4((uint)(0x0A000000 | i));

@@ -138,13 +138,13 @@ EOF
   pids+=("$gen_pid")
   samples=$out/samples.tsv
   : > "$out/iperf.last"
-  printf 't\ttracked\ttracked_max\topened\tclosed_fin\tclosed_rst\tclosed_timeout\tclosed_evicted\tdropped\tactive\tseries\trss_bytes\ttotal_memory_bytes\tworking_set_bytes\tcaptured\tkernel_dropped\tiperf_lines\theap_after_gc_bytes\tlong_lived_heap_after_gc_bytes\tseries_rejected\n' > "$samples"
+  printf 't\ttracked\ttracked_max\topened\tclosed_fin\tclosed_rst\tclosed_timeout\tclosed_evicted\tdropped\tactive\tseries\trss_bytes\ttotal_memory_bytes\tworking_set_bytes\tcaptured\tkernel_dropped\tiperf_lines\theap_after_gc_bytes\tlong_lived_heap_after_gc_bytes\tseries_rejected\tlive_after_full_gc_bytes\tfull_gcs\n' > "$samples"
   sample() {
     local t=$1 f=$out/scrape.prom
     scrape "$f"
     grep -E '^network_connection_(bytes|packets)_total\{.*target_port="5201"' "$f" > "$out/iperf.now" || true
     [ -s "$out/iperf.now" ] && cp "$out/iperf.now" "$out/iperf.last"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" \
       "$(sum network_connections_tracked "$f")" "$(sum network_connections_tracked_max "$f")" \
       "$(sum network_connections_opened_total "$f")" "$(sum network_connections_closed_total "$f" 'reason="fin"')" \
       "$(sum network_connections_closed_total "$f" 'reason="rst"')" "$(sum network_connections_closed_total "$f" 'reason="timeout"')" \
@@ -153,7 +153,8 @@ EOF
       "$(sum dotnet_total_memory_bytes "$f")" "$(sum process_working_set_bytes "$f")" \
       "$(sum network_capture_packets_total "$f")" "$(sum network_capture_dropped_packets_total "$f" 'reason="kernel"')" \
       "$(wc -l < "$out/iperf.now")" "$(sum dotnet_gc_heap_after_collection_bytes "$f")" \
-      "$(($(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="gen2"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="loh"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="poh"')))" "$(sum network_connection_series_rejected_total "$f")" >> "$samples"
+      "$(($(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="gen2"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="loh"') + $(sum dotnet_gc_heap_after_collection_bytes "$f" 'generation="poh"')))" "$(sum network_connection_series_rejected_total "$f")" \
+      "$(sum dotnet_gc_live_bytes_after_full_collection "$f")" "$(sum dotnet_gc_full_collections "$f")" >> "$samples"
   }
 
   start=$SECONDS iperf_pid=''
@@ -205,6 +206,8 @@ EOF
         if (hmin == "" || $13 < hmin) hmin = $13; if ($13 > hmax) hmax = $13
         if (amin == "" || $18 < amin) amin = $18; if ($18 > amax) amax = $18
         if (fmin == "" || $19 < fmin) fmin = $19; if ($19 > fmax) fmax = $19
+        # What each full collection found alive, once per collection (the gauge holds until the next one).
+        if ($22 != lastgc && $21 > 0) { lastgc = $22; gcs++; if (lmin == "" || $21 < lmin) lmin = $21; if ($21 > lmax) lmax = $21; lfirst = (lfirst == "" ? $21 : lfirst); llast = $21 }
       }
     } END {
       printf "tracked_peak: %d\nsamples_over_cap: %d\nsamples_breaking_opened_minus_closed_equals_active: %d\n", peak, over, broken
@@ -213,6 +216,8 @@ EOF
       printf "dotnet_total_memory_min_max_bytes: %d %d\ndotnet_total_memory_max_over_min: %.3f\n", hmin, hmax, hmax / hmin
       printf "heap_after_any_gc_min_max_bytes: %d %d\nheap_after_any_gc_max_over_min: %.3f\n", amin, amax, amax / amin
       printf "long_lived_heap_after_gc_min_max_bytes: %d %d\nlong_lived_heap_after_gc_max_over_min: %.3f\n", fmin, fmax, fmax / fmin
+      if (gcs > 0) printf "live_after_full_gc: %d full collections seen after warm-up; first %d, last %d, min %d, max %d bytes; max/min %.3f, last/first %.3f\n", gcs, lfirst, llast, lmin, lmax, lmax / lmin, llast / lfirst
+      else printf "live_after_full_gc: no full collection after warm-up\n"
     }' "$samples" | tee -a "$figures"
   final=$(tail -n 1 "$samples")
   IFS=$'\t' read -r _ tracked _ opened fin rst tout evicted dropped active _ <<< "$final"

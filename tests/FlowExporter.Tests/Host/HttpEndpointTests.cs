@@ -46,6 +46,8 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Contains("flowexporter_build_info{", body, StringComparison.Ordinal);
         Assert.Contains("process_working_set_bytes", body, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_heap_after_collection_bytes{generation=\"gen2\"}", body, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex("^dotnet_gc_live_bytes_after_full_collection [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline), body);
+        Assert.Matches(new System.Text.RegularExpressions.Regex("^dotnet_gc_full_collections [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline), body);
         var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
     }
