@@ -19,10 +19,18 @@ internal static class ScaleCaptureGenerator
     private const int ConnectionsPerCallee = 2;
     private const int Namespaces = 4;
 
+    /// <summary>The fewest pods that give every workload a member: each calls <see cref="Callees"/> others.</summary>
+    public const int MinimumPods = Callees + 1;
+
     public static void Generate(string directory, int nodes, int podsPerNode, int seconds, TextWriter report)
     {
-        Directory.CreateDirectory(directory);
         var pods = nodes * podsPerNode;
+        if (nodes < 1 || podsPerNode < 1 || seconds < 1 || pods < MinimumPods)
+        {
+            throw new ArgumentException($"scale-capture needs NODES >= 1, PODS_PER_NODE >= 1, SECONDS >= 1 and at least {MinimumPods} pods in all (NODES x PODS_PER_NODE = {pods})");
+        }
+
+        Directory.CreateDirectory(directory);
         var workloads = Math.Max(Callees + 1, pods / Replicas);
         var members = new List<int>[workloads];
         for (var w = 0; w < workloads; w++)

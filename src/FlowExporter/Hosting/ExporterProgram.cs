@@ -114,6 +114,7 @@ public static class ExporterProgram
         services.AddSingleton(new SourceHealth(factory));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
+        services.AddSingleton(new ExpositionBufferPool());
         if (options.Capture.Enabled)
         {
             services.AddSingleton(provider =>

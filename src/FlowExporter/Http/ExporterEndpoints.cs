@@ -8,10 +8,10 @@ public static class ExporterEndpoints
 {
     public static void MapExporterEndpoints(this IEndpointRouteBuilder endpoints, string node)
     {
-        endpoints.MapGet("/metrics", async (HttpContext context, MetricsExposition exposition) =>
+        endpoints.MapGet("/metrics", async (HttpContext context, MetricsExposition exposition, ExpositionBufferPool pool) =>
         {
             var format = MetricsExposition.Negotiate(context.Request.Headers.Accept.ToString());
-            using var buffer = new SegmentedBuffer();
+            using var buffer = new SegmentedBuffer(pool.Segments);
             await exposition.RenderAsync(buffer, format, context.RequestAborted).ConfigureAwait(false);
             context.Response.ContentType = MetricsExposition.ContentType(format);
             context.Response.ContentLength = buffer.Length;

@@ -6,9 +6,12 @@ namespace FlowExporter.Http;
 /// An <see cref="IBufferWriter{T}"/> over pooled 64 KiB segments: a large exposition is rendered without ever
 /// copying into one huge array, then streamed out; the segments go back to the pool on dispose.
 /// </summary>
-public sealed class SegmentedBuffer : IBufferWriter<byte>, IDisposable
+/// <param name="pool">Where segments come from (the exporter's <see cref="ExpositionBufferPool"/>); the shared pool
+/// when null.</param>
+public sealed class SegmentedBuffer(ArrayPool<byte>? pool = null) : IBufferWriter<byte>, IDisposable
 {
-    private const int SegmentSize = 64 * 1024;
+    private const int SegmentSize = ExpositionBufferPool.SegmentSize;
+    private readonly ArrayPool<byte> _pool = pool ?? ArrayPool<byte>.Shared;
     private readonly List<(byte[] Array, int Used)> _segments = [];
     private byte[]? _current;
     private int _used;
@@ -48,7 +51,7 @@ public sealed class SegmentedBuffer : IBufferWriter<byte>, IDisposable
         Seal();
         foreach (var (array, _) in _segments)
         {
-            ArrayPool<byte>.Shared.Return(array);
+            _pool.Return(array);
         }
 
         _segments.Clear();
@@ -60,7 +63,7 @@ public sealed class SegmentedBuffer : IBufferWriter<byte>, IDisposable
         if (_current is null || _current.Length - _used < sizeHint)
         {
             Seal();
-            _current = ArrayPool<byte>.Shared.Rent(Math.Max(SegmentSize, sizeHint));
+            _current = _pool.Rent(Math.Max(SegmentSize, sizeHint));
             _used = 0;
         }
 
