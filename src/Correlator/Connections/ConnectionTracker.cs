@@ -25,6 +25,12 @@ public sealed class ConnectionTracker
     private readonly AggregationLevel _aggregation;
     private readonly SeriesKeyFactory _keys;
     private readonly QualityTracker? _quality;
+
+    /// <summary>
+    /// Quality state by table slot when quality is on: a parallel array, so a table without quality pays nothing for
+    /// it. Grows with the table's slots (only when a connection opens); a slot's state is set when it opens.
+    /// </summary>
+    private ConnectionQuality[] _qualityStates = [];
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
     private ListEnds _pending = new(NoSlot, NoSlot);
@@ -121,14 +127,14 @@ public sealed class ConnectionTracker
 
         while (_pending.Head != NoSlot)
         {
-            ref var head = ref _table.ValueAt(_pending.Head);
-            if (_now - head.FirstSeen < _quality!.SynTimeoutNanoseconds)
+            var head = _pending.Head;
+            if (_now - _table.ValueAt(head).FirstSeen < _quality!.SynTimeoutNanoseconds)
             {
                 break;
             }
 
-            Unlink(ref _pending, _pending.Head, pending: true);
-            _quality.TimedOut(ref head.Quality);
+            Unlink(ref _pending, head, pending: true);
+            _quality.TimedOut(ref _qualityStates[head]);
         }
 
         while (_closing.Head != NoSlot)
@@ -156,7 +162,7 @@ public sealed class ConnectionTracker
 
     /// <summary>Approximate memory held by the table's arrays.</summary>
     public long ApproximateBytes() =>
-        _table.ApproximateBytes();
+        _table.ApproximateBytes() + ((long)_qualityStates.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<ConnectionQuality>());
 
     private int Open(in ConnectionKey key, in DecodedPacket packet, bool sourceIsA, TcpFlags flags)
     {
@@ -178,10 +184,12 @@ public sealed class ConnectionTracker
         connection.Series = _series.Acquire(_keys.For(key, initiatorIsA, evidence, _aggregation));
         if (_quality is not null)
         {
-            connection.Quality = QualityTracker.Covers(key.Protocol)
+            EnsureQualityState(slot);
+            ref var quality = ref _qualityStates[slot];
+            quality = QualityTracker.Covers(key.Protocol)
                 ? _quality.Open(_keys.For(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags)
                 : ConnectionQuality.Initial(-1);
-            if (connection.Quality.Attempt == AttemptState.SynSent)
+            if (quality.Attempt == AttemptState.SynSent)
             {
                 Append(ref _pending, slot, pending: true);
             }
@@ -190,6 +198,15 @@ public sealed class ConnectionTracker
         Append(ref _idle, slot);
         lifecycle.Open();
         return slot;
+    }
+
+    private void EnsureQualityState(int slot)
+    {
+        if (slot >= _qualityStates.Length)
+        {
+            var size = Math.Max(slot + 1, Math.Min(Math.Max(1024, _qualityStates.Length * 2), _table.Capacity));
+            Array.Resize(ref _qualityStates, size);
+        }
     }
 
     private static (bool InitiatorIsA, InitiatorEvidence Evidence) DecideInitiator(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
@@ -219,14 +236,14 @@ public sealed class ConnectionTracker
         {
             case IpProtocol.Tcp when flags != TcpFlags.None || packet.HasTcpHeader:
                 var firstReset = (flags & TcpFlags.Rst) != 0 && !connection.Has(ConnectionFlags.Rst);
-                if (_quality!.Segment(ref connection.Quality, packet, fromInitiator, firstReset, connection.Series, time))
+                if (_quality!.Segment(ref _qualityStates[slot], packet, fromInitiator, firstReset, connection.Series, time))
                 {
                     Unlink(ref _pending, slot, pending: true);
                 }
 
                 break;
             case IpProtocol.Udp:
-                _quality!.Datagram(ref connection.Quality, fromInitiator);
+                _quality!.Datagram(ref _qualityStates[slot], fromInitiator);
                 break;
             case IpProtocol.Icmp or IpProtocol.Icmpv6 when packet.QuotedProtocol != 0:
                 Unreachable(slot, packet);
@@ -246,7 +263,7 @@ public sealed class ConnectionTracker
         }
 
         ref var attempt = ref _table.ValueAt(slot);
-        if (sourceIsA == attempt.Has(ConnectionFlags.InitiatorIsA) && _quality!.Unreachable(ref attempt.Quality))
+        if (sourceIsA == attempt.Has(ConnectionFlags.InitiatorIsA) && _quality!.Unreachable(ref _qualityStates[slot]))
         {
             Unlink(ref _pending, slot, pending: true);
         }
@@ -307,12 +324,13 @@ public sealed class ConnectionTracker
         _series.Release(connection.Series);
         if (_quality is not null)
         {
-            if (connection.Quality.Attempt == AttemptState.SynSent)
+            ref var quality = ref _qualityStates[slot];
+            if (quality.Attempt == AttemptState.SynSent)
             {
                 Unlink(ref _pending, slot, pending: true);
             }
 
-            _quality.Close(ref connection.Quality);
+            _quality.Close(ref quality);
         }
 
         var key = _table.KeyAt(slot);
@@ -334,7 +352,7 @@ public sealed class ConnectionTracker
 
     /// <summary>The links of a slot in the idle or closing list, or (<paramref name="pending"/>) in the attempts list.</summary>
     private ref ListLinks Links(int slot, bool pending) =>
-        ref pending ? ref _table.ValueAt(slot).Quality.Pending : ref _table.ValueAt(slot).Idle;
+        ref pending ? ref _qualityStates[slot].Pending : ref _table.ValueAt(slot).Idle;
 
     private void Append(ref ListEnds list, int slot, bool pending = false)
     {
@@ -413,7 +431,6 @@ public sealed class ConnectionTracker
         /// <summary>Links in the idle list, or in the closing list once closing.</summary>
         public ListLinks Idle;
         public int Series;
-        public ConnectionQuality Quality;
         public ConnectionFlags Flags;
         public InitiatorEvidence Evidence;
 
