@@ -18,24 +18,14 @@ public sealed class ProbeCaptureFilterTests
     public async Task After_a_round_the_capture_ignores_probe_traffic_unless_it_is_included(bool include)
     {
         await using var peer = HealthServer.Start();
-        var flags = new Dictionary<string, string?>
-        {
-            ["listen"] = "127.0.0.1:9004",
-            ["node"] = "node-1",
-            ["probes:enabled"] = "true",
-            ["probes:include_traffic"] = include ? "true" : "false",
-            ["probes:peers:0:name"] = "node-2",
-            ["probes:peers:0:host"] = "localhost",
-            ["probes:peers:0:port"] = peer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        };
-        var exporter = ExporterOptions.FromConfiguration(ConfigLoader.Load(null, new Dictionary<string, string>(), flags), "host");
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(TimeProvider.System);
-        var accounting = new ConnectionAccounting(exporter, TimeProvider.System);
-        services.AddSingleton(accounting);
-        services.AddProbes(ProbeOptions.FromConfiguration(exporter.Root.GetSection("probes")), exporter, new KubernetesOptions());
-        await using var provider = services.BuildServiceProvider();
+        var (provider, accounting) = Build(
+            Flags(
+                ("probes:include_traffic", include ? "true" : "false"),
+                ("probes:peers:0:name", "node-2"),
+                ("probes:peers:0:host", "localhost"),
+                ("probes:peers:0:port", peer.Port.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            new KubernetesOptions());
+        await using var _ = provider;
 
         await provider.GetRequiredService<ProbeService>().RunRoundAsync(CancellationToken.None);
 
@@ -57,16 +47,7 @@ public sealed class ProbeCaptureFilterTests
     [Fact]
     public async Task Before_any_hosted_service_starts_the_capture_ignores_a_known_peers_probes_from_any_of_its_addresses()
     {
-        var flags = new Dictionary<string, string?>
-        {
-            ["listen"] = "127.0.0.1:9004",
-            ["node"] = "node-1",
-            ["probes:enabled"] = "true",
-            ["probes:jitter"] = "1h",
-            ["probes:peers:0:name"] = "node-2",
-            ["probes:peers:0:host"] = "192.0.2.2",
-            ["probes:peers:0:pod"] = "10.244.2.7",
-        };
+        var flags = Flags(("probes:jitter", "1h"), ("probes:peers:0:name", "node-2"), ("probes:peers:0:host", "192.0.2.2"), ("probes:peers:0:pod", "10.244.2.7"));
         var (provider, accounting) = Build(flags, new KubernetesOptions());
         await using var _ = provider;
         Assert.Null(accounting.Pipeline.ExcludedProbeTraffic);
@@ -85,15 +66,7 @@ public sealed class ProbeCaptureFilterTests
     [Fact]
     public async Task Kubernetes_peers_that_appear_are_in_the_filter_before_any_round()
     {
-        var flags = new Dictionary<string, string?>
-        {
-            ["listen"] = "127.0.0.1:9004",
-            ["node"] = "node-1",
-            ["probes:enabled"] = "true",
-            ["probes:jitter"] = "1h",
-            ["probes:kubernetes:namespace"] = "fe",
-        };
-        var (provider, accounting) = Build(flags, new KubernetesOptions { Enabled = true });
+        var (provider, accounting) = Build(Flags(("probes:jitter", "1h"), ("probes:kubernetes:namespace", "fe")), new KubernetesOptions { Enabled = true });
         await using var _ = provider;
         await provider.GetRequiredService<ProbeService>().StartingAsync(CancellationToken.None);
         var local = LocalAddress();
@@ -145,6 +118,18 @@ public sealed class ProbeCaptureFilterTests
             "config: probes.kubernetes: needs every node's pods",
             Assert.Throws<ConfigException>(() => new ServiceCollection().AddProbes(ProbeOptions.FromConfiguration(exporter.Root.GetSection("probes")), exporter, filtered)).Message,
             StringComparison.Ordinal);
+    }
+
+    /// <summary>Node-1's exporter on 9004 with probes on, and the given keys.</summary>
+    private static Dictionary<string, string?> Flags(params (string Key, string Value)[] keys)
+    {
+        var flags = new Dictionary<string, string?> { ["listen"] = "127.0.0.1:9004", ["node"] = "node-1", ["probes:enabled"] = "true" };
+        foreach (var (key, value) in keys)
+        {
+            flags[key] = value;
+        }
+
+        return flags;
     }
 
     private static (ServiceProvider Provider, ConnectionAccounting Accounting) Build(Dictionary<string, string?> flags, KubernetesOptions kubernetes)
