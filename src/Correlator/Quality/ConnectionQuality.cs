@@ -5,7 +5,7 @@ namespace FlowExporter.Correlator.Quality;
 
 #pragma warning disable CA1051 // Fields on purpose: updated in place inside the connection table.
 
-/// <summary>The quality state of one connection, kept inside its table entry: bounded, a few numbers per direction.</summary>
+/// <summary>The quality state of one connection, kept by the table beside its entry (same slot): bounded, a few numbers per direction.</summary>
 [StructLayout(LayoutKind.Auto)] // 96 bytes instead of 136: no padding between the small fields
 public struct ConnectionQuality
 {
