@@ -151,6 +151,12 @@ public static class ExporterProgram
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();
+        var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlowExporter.Configuration");
+        foreach (var warning in StartWarnings.For(options, app.Services.GetService<EndpointMetadata>() is not null))
+        {
+            startLog.LogWarning("{Warning}", warning);
+        }
+
         app.UseWebConfigSecurity(webConfig);
         app.MapExporterEndpoints(options.Node);
         return app;
