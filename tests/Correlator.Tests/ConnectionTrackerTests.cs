@@ -10,8 +10,9 @@ public sealed class ConnectionTrackerTests
 {
     private const long Second = 1_000_000_000;
     private readonly ConnectionSeriesStore _series = new(1000);
+    private ConnectionTracker? _tracker;
 
-    private ConnectionTracker Tracker(int max = 1000, AggregationLevel aggregation = AggregationLevel.Connection) => new(
+    private ConnectionTracker Tracker(int max = 1000, AggregationLevel aggregation = AggregationLevel.Connection) => _tracker = new(
         new ConnectionTrackerOptions
         {
             Timeout = TimeSpan.FromSeconds(60),
@@ -28,6 +29,7 @@ public sealed class ConnectionTrackerTests
     private SeriesSample[] Snapshot()
     {
         var buffer = Array.Empty<SeriesSample>();
+        _tracker?.FlushCounters();
         var count = _series.Snapshot(ref buffer);
         return buffer[..count];
     }
@@ -103,6 +105,34 @@ public sealed class ConnectionTrackerTests
         var final = Assert.Single(Snapshot());
         Assert.Equal(80UL, final.Counters.ForwardBytes);
         Assert.Empty(Snapshot());
+    }
+
+    [Fact]
+    public void Counts_kept_in_the_table_reach_the_series_when_the_connection_ends_without_a_flush()
+    {
+        var tracker = Tracker();
+        Observe(tracker, Packets.Udp("10.0.0.9", 5000, "10.0.0.1", 53), 80, 0);
+        Observe(tracker, Packets.Udp("10.0.0.1", 53, "10.0.0.9", 5000), 120, Second);
+        tracker.Advance(61 * Second);
+
+        var buffer = Array.Empty<SeriesSample>();
+        var count = _series.Snapshot(ref buffer);
+        Assert.Equal(new SeriesCounters(80, 120, 1, 1), Assert.Single(buffer[..count]).Counters);
+    }
+
+    [Fact]
+    public void A_connection_counts_past_four_gigabytes_between_flushes_exactly()
+    {
+        var tracker = Tracker();
+        for (var i = 0; i < 3; i++)
+        {
+            Observe(tracker, Packets.Udp("10.0.0.9", 40000, "10.0.0.1", 9000), int.MaxValue, i * Second);
+        }
+
+        Observe(tracker, Packets.Udp("10.0.0.1", 9000, "10.0.0.9", 40000), 60, 3 * Second);
+        Assert.Equal(new SeriesCounters(3UL * int.MaxValue, 60, 3, 1), Assert.Single(Snapshot()).Counters);
+        Observe(tracker, Packets.Udp("10.0.0.9", 40000, "10.0.0.1", 9000), 100, 4 * Second);
+        Assert.Equal(new SeriesCounters((3UL * int.MaxValue) + 100, 60, 4, 1), Assert.Single(Snapshot()).Counters);
     }
 
     [Fact]
@@ -187,6 +217,7 @@ public sealed class ConnectionTrackerTests
         Assert.True(tracker.Observe(0, Packets.Udp("10.0.0.3", 1, "10.0.0.2", 2), 1, 2, 30, 0));
         Assert.Equal(2, tracker.Count);
         Assert.Equal(1, series.RejectedConnections);
+        tracker.FlushCounters();
         Assert.Equal(30UL, series.UnexportedBytes);
     }
 

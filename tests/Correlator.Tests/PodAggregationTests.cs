@@ -211,6 +211,7 @@ public sealed class PodAggregationTests
         Assert.Equal(1, series.CreatedSeries);
         Assert.Equal(1, series.MergedConnections);
         Assert.Equal(1, series.RejectedConnections);
+        tracker.FlushCounters();
         Assert.Equal(110UL, series.UnexportedBytes);
         Assert.Equal(2UL, series.UnexportedPackets);
     }

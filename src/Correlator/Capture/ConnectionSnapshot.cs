@@ -57,6 +57,7 @@ public sealed class ConnectionSnapshot
     /// </summary>
     public void Capture(CapturePipeline pipeline, ConnectionSeriesStore series)
     {
+        pipeline.Tracker.FlushCounters();
         SampleCount = series.Snapshot(ref _samples);
         var quality = pipeline.Tracker.Quality;
         QualityOptions = quality?.Options;

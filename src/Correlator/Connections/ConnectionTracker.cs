@@ -7,8 +7,10 @@ namespace FlowExporter.Correlator.Connections;
 
 /// <summary>
 /// The bounded connection table. Each packet finds or opens its connection (deciding the initiator from the evidence
-/// it carries), adds its wire bytes to the connection's series, and moves the connection to the tail of the idle list,
-/// so expiry and eviction only ever look at list heads. With a <see cref="QualityTracker"/>, each TCP segment also goes
+/// it carries), counts its wire bytes in the connection's entry, and moves the connection to the tail of the idle list,
+/// so expiry and eviction only ever look at list heads. The entry's counts reach the connection's series when the
+/// table flushes them (<see cref="FlushCounters"/>, before every snapshot) and when the connection ends: a packet
+/// touches only its own entry, not the series store too. With a <see cref="QualityTracker"/>, each TCP segment also goes
 /// through sequence analysis and the handshake, and attempts waiting for an answer sit on a third list, oldest first,
 /// until they time out. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
 /// Not thread-safe: one owner drives it.
@@ -96,9 +98,8 @@ public sealed class ConnectionTracker
         }
 
         ref var connection = ref _table.ValueAt(slot);
-        connection.LastSeen = _now;
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
-        _series.Add(connection.Series, fromInitiator, (ulong)wireLength);
+        CountPacket(ref connection, fromInitiator, (uint)wireLength);
         if (_quality is not null)
         {
             ObserveQuality(slot, ref connection, packet, flags, fromInitiator, now);
@@ -111,10 +112,26 @@ public sealed class ConnectionTracker
 
         if (!connection.IsClosing)
         {
+            connection.Time = _now;
             MoveToTail(ref _idle, slot);
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Adds what every connection carried since the last flush to its series. Call it before reading the series store
+    /// (a snapshot): until then, the latest packets are counted only in the table.
+    /// </summary>
+    public void FlushCounters()
+    {
+        for (var slot = 0; slot < _table.HighWater; slot++)
+        {
+            if (_table.IsUsed(slot))
+            {
+                Flush(ref _table.ValueAt(slot));
+            }
+        }
     }
 
     /// <summary>Advances time and closes what timed out or finished lingering.</summary>
@@ -128,7 +145,7 @@ public sealed class ConnectionTracker
         while (_pending.Head != NoSlot)
         {
             var head = _pending.Head;
-            if (_now - _table.ValueAt(head).FirstSeen < _quality!.SynTimeoutNanoseconds)
+            if (_now - _qualityStates[head].OpenedAt < _quality!.SynTimeoutNanoseconds)
             {
                 break;
             }
@@ -140,7 +157,7 @@ public sealed class ConnectionTracker
         while (_closing.Head != NoSlot)
         {
             ref var head = ref _table.ValueAt(_closing.Head);
-            if (_now - head.ClosingSince < _linger)
+            if (_now - head.Time < _linger)
             {
                 break;
             }
@@ -151,7 +168,7 @@ public sealed class ConnectionTracker
         while (_idle.Head != NoSlot)
         {
             ref var head = ref _table.ValueAt(_idle.Head);
-            if (_now - head.LastSeen < _timeout)
+            if (_now - head.Time < _timeout)
             {
                 break;
             }
@@ -176,8 +193,7 @@ public sealed class ConnectionTracker
         var slot = _table.Add(key);
         var (initiatorIsA, evidence) = DecideInitiator(key, sourceIsA, flags);
         ref var connection = ref _table.ValueAt(slot);
-        connection.FirstSeen = _now;
-        connection.LastSeen = _now;
+        connection.Time = _now;
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
         connection.Idle = ListLinks.None;
@@ -189,6 +205,7 @@ public sealed class ConnectionTracker
             quality = QualityTracker.Covers(key.Protocol)
                 ? _quality.Open(_keys.For(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags)
                 : ConnectionQuality.Initial(-1);
+            quality.OpenedAt = _now;
             if (quality.Attempt == AttemptState.SynSent)
             {
                 Append(ref _pending, slot, pending: true);
@@ -285,7 +302,7 @@ public sealed class ConnectionTracker
         if (finished && !connection.IsClosing)
         {
             connection.Flags |= ConnectionFlags.Closing;
-            connection.ClosingSince = _now;
+            connection.Time = _now;
             Unlink(ref _idle, slot);
             Append(ref _closing, slot);
         }
@@ -300,7 +317,7 @@ public sealed class ConnectionTracker
             return true;
         }
 
-        if (_idle.Head != NoSlot && _now - _table.ValueAt(_idle.Head).LastSeen >= _evictionMinIdle)
+        if (_idle.Head != NoSlot && _now - _table.ValueAt(_idle.Head).Time >= _evictionMinIdle)
         {
             Close(_idle.Head, CloseReason.Evicted);
             return true;
@@ -321,6 +338,7 @@ public sealed class ConnectionTracker
             Unlink(ref _idle, slot);
         }
 
+        Flush(ref connection);
         _series.Release(connection.Series);
         if (_quality is not null)
         {
@@ -336,6 +354,45 @@ public sealed class ConnectionTracker
         var key = _table.KeyAt(slot);
         LifecycleFor(key.Interface, key.Protocol).Close(reason);
         _table.Remove(slot);
+    }
+
+    /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>
+    private void CountPacket(ref Connection connection, bool fromInitiator, uint bytes)
+    {
+        if (fromInitiator)
+        {
+            if (connection.ForwardBytes > uint.MaxValue - bytes || connection.ForwardPackets == uint.MaxValue)
+            {
+                Flush(ref connection);
+            }
+
+            connection.ForwardBytes += bytes;
+            connection.ForwardPackets++;
+        }
+        else
+        {
+            if (connection.BackwardBytes > uint.MaxValue - bytes || connection.BackwardPackets == uint.MaxValue)
+            {
+                Flush(ref connection);
+            }
+
+            connection.BackwardBytes += bytes;
+            connection.BackwardPackets++;
+        }
+    }
+
+    private void Flush(ref Connection connection)
+    {
+        if ((connection.ForwardPackets | connection.BackwardPackets) == 0)
+        {
+            return;
+        }
+
+        _series.Add(connection.Series, new FlushedCounters(connection.ForwardBytes, connection.BackwardBytes, connection.ForwardPackets, connection.BackwardPackets));
+        connection.ForwardBytes = 0;
+        connection.BackwardBytes = 0;
+        connection.ForwardPackets = 0;
+        connection.BackwardPackets = 0;
     }
 
     private LifecycleCounters LifecycleFor(ushort captureInterface, byte protocol)
@@ -424,13 +481,19 @@ public sealed class ConnectionTracker
     [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Auto)] // no padding: one per tracked connection
     private struct Connection
     {
-        public long FirstSeen;
-        public long LastSeen;
-        public long ClosingSince;
+        /// <summary>Capture time (ns) of the latest packet while open; of the moment it started closing once closing.</summary>
+        public long Time;
 
         /// <summary>Links in the idle list, or in the closing list once closing.</summary>
         public ListLinks Idle;
         public int Series;
+
+        // Counted since the last flush into the series (forward: from the initiator); the entry is in cache for every
+        // packet, the series is not.
+        public uint ForwardBytes;
+        public uint BackwardBytes;
+        public uint ForwardPackets;
+        public uint BackwardPackets;
         public ConnectionFlags Flags;
         public InitiatorEvidence Evidence;
 

@@ -6,7 +6,7 @@ namespace FlowExporter.Correlator.Quality;
 #pragma warning disable CA1051 // Fields on purpose: updated in place inside the connection table.
 
 /// <summary>The quality state of one connection, kept by the table beside its entry (same slot): bounded, a few numbers per direction.</summary>
-[StructLayout(LayoutKind.Auto)] // 96 bytes instead of 136: no padding between the small fields
+[StructLayout(LayoutKind.Auto)] // 104 bytes instead of 144: no padding between the small fields
 public struct ConnectionQuality
 {
     /// <summary>The connection's quality series (-1: none).</summary>
@@ -14,6 +14,9 @@ public struct ConnectionQuality
 
     /// <summary>Links in the table's list of attempts waiting for an answer, oldest first.</summary>
     public ListLinks Pending;
+
+    /// <summary>Capture time (ns) the connection opened: its attempt times out counting from here.</summary>
+    public long OpenedAt;
 
     /// <summary>Capture time (ns) of the latest SYN without ACK, either way (tshark's ts_mru_syn); 0: none.</summary>
     public long SynTime;

@@ -8,6 +8,8 @@ namespace FlowExporter.Correlator.Series;
 /// A series whose last connection ended stays until one snapshot has carried its final values, then leaves.
 /// Bounded by <c>maxSeries</c>: a connection that finds no room is tracked but not exported, and counted.
 /// Takes over the identity references of the keys it is given (see <see cref="SeriesKey.ReleaseIdentities"/>).
+/// The connection table counts each packet in its own entry and adds to the series only when it flushes (before every
+/// snapshot, and when a connection ends): the counters here are as of the table's last flush.
 /// </summary>
 public sealed class ConnectionSeriesStore
 {
@@ -69,26 +71,24 @@ public sealed class ConnectionSeriesStore
         return slot;
     }
 
-    public void Add(int slot, bool forward, ulong bytes)
+    /// <summary>
+    /// Adds what a connection carried since its last flush (see <see cref="Connections.ConnectionTracker.FlushCounters"/>);
+    /// a connection without a series (-1) adds to the unexported totals.
+    /// </summary>
+    public void Add(int slot, in FlushedCounters counters)
     {
         if (slot < 0)
         {
-            UnexportedBytes += bytes;
-            UnexportedPackets++;
+            UnexportedBytes += counters.ForwardBytes + counters.BackwardBytes;
+            UnexportedPackets += counters.ForwardPackets + counters.BackwardPackets;
             return;
         }
 
-        ref var counters = ref _table.ValueAt(slot).Counters;
-        if (forward)
-        {
-            counters.ForwardBytes += bytes;
-            counters.ForwardPackets++;
-        }
-        else
-        {
-            counters.BackwardBytes += bytes;
-            counters.BackwardPackets++;
-        }
+        ref var total = ref _table.ValueAt(slot).Counters;
+        total.ForwardBytes += counters.ForwardBytes;
+        total.BackwardBytes += counters.BackwardBytes;
+        total.ForwardPackets += counters.ForwardPackets;
+        total.BackwardPackets += counters.BackwardPackets;
     }
 
     /// <summary>Records the handshake RTT of a connection on the series (the latest one wins).</summary>
