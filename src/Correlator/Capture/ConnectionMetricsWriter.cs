@@ -111,12 +111,19 @@ public sealed class ConnectionMetricsWriter
 
     private static readonly byte[][] ProtocolLabels = [.. Enumerable.Range(0, 256).Select(p => ExpositionWriter.Escape(IpProtocol.Name((byte)p)))];
 
+    /// <summary>The <c>direction</c> label of a series' forward (initiator to target) sample, rendered once.</summary>
+    internal static readonly byte[] ForwardLabel = ExpositionWriter.RenderLabel("direction"u8, "initiator_to_target");
+
+    /// <summary>The <c>direction</c> label of a series' backward (target to initiator) sample, rendered once.</summary>
+    internal static readonly byte[] BackwardLabel = ExpositionWriter.RenderLabel("direction"u8, "target_to_initiator");
+
     private readonly string _node;
     private readonly byte[] _nodeLabel;
     private readonly SeriesNaming _naming;
     private byte[][] _interfaceLabels = [];
     private IReadOnlyList<string>? _interfaceNames;
     private Resolved[] _resolved = [];
+    private readonly LabelSet _labelSet = new();
 
     /// <summary>The families written only when quality is on, with the labels of this writer.</summary>
     private readonly QualityMetricsWriter _quality;
@@ -160,86 +167,78 @@ public sealed class ConnectionMetricsWriter
         for (var i = 0; i < samples.Length; i++)
         {
             ref readonly var sample = ref samples[i];
+            RenderLabels(_labelSet, sample.Key, _resolved[i]);
             var counters = sample.Counters;
-            WriteConnection(writer, family, sample, _resolved[i], "initiator_to_target"u8, bytes ? counters.ForwardBytes : counters.ForwardPackets);
-            WriteConnection(writer, family, sample, _resolved[i], "target_to_initiator"u8, bytes ? counters.BackwardBytes : counters.BackwardPackets);
+            writer.Sample(family, default, _labelSet.Before, ForwardLabel, _labelSet.After, bytes ? counters.ForwardBytes : counters.ForwardPackets);
+            writer.Sample(family, default, _labelSet.Before, BackwardLabel, _labelSet.After, bytes ? counters.BackwardBytes : counters.BackwardPackets);
         }
-    }
-
-    private void WriteConnection(ExpositionWriter writer, MetricFamily family, in SeriesSample sample, in Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
-    {
-        writer.BeginSample(family);
-        SeriesLabels(writer, sample.Key, resolved, "direction"u8, direction);
-        writer.Value(value);
     }
 
     /// <summary>
-    /// The labels of a series key (node, interface, both ends, <c>observed_at</c> and metadata), with one label of the
-    /// family's own (<c>direction</c>, <c>result</c>) after the ends when <paramref name="extraName"/> is not empty.
+    /// Renders the labels of a series key (node, interface, both ends, <c>observed_at</c> and metadata) into
+    /// <paramref name="set"/>, with the place of a family's own label (<c>direction</c>, <c>result</c>) marked after
+    /// the ends.
     /// </summary>
-    internal void SeriesLabels(ExpositionWriter writer, in SeriesKey key, in Resolved resolved, ReadOnlySpan<byte> extraName, ReadOnlySpan<byte> extraValue)
+    internal void RenderLabels(LabelSet set, in SeriesKey key, in Resolved resolved)
     {
-        writer.LabelRaw("node"u8, _nodeLabel);
+        set.Clear();
+        set.AddRaw("node"u8, _nodeLabel);
         if (key.Interface < _interfaceLabels.Length)
         {
-            writer.LabelRaw("interface"u8, _interfaceLabels[key.Interface]);
+            set.AddRaw("interface"u8, _interfaceLabels[key.Interface]);
         }
         else
         {
-            writer.Label("interface"u8, $"if{key.Interface}");
+            set.Add("interface"u8, $"if{key.Interface}");
         }
 
-        writer.LabelRaw("protocol"u8, ProtocolLabels[key.Protocol]);
+        set.AddRaw("protocol"u8, ProtocolLabels[key.Protocol]);
         if (key.InitiatorIdentity is null)
         {
-            writer.Label("initiator_ip"u8, key.Initiator);
+            set.Add("initiator_ip"u8, key.Initiator);
         }
 
         if (key.HasInitiatorPort)
         {
-            writer.Label("initiator_port"u8, key.InitiatorPort);
+            set.Add("initiator_port"u8, key.InitiatorPort);
         }
 
         if (key.TargetIdentity is null)
         {
-            writer.Label("target_ip"u8, key.Target);
+            set.Add("target_ip"u8, key.Target);
         }
 
         if (key.HasTargetPort)
         {
-            writer.Label("target_port"u8, key.TargetPort);
+            set.Add("target_port"u8, key.TargetPort);
         }
 
-        if (!extraName.IsEmpty)
-        {
-            writer.LabelRaw(extraName, extraValue);
-        }
-
-        writer.LabelRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
+        set.MarkPlace();
+        set.AddRaw("initiator_evidence"u8, EvidenceLabels[(int)key.Evidence]);
         if (key.ObservedAt != ObservedAt.Unresolved)
         {
-            writer.LabelRaw("observed_at"u8, ObservedAtLabels[(int)key.ObservedAt]);
-            IdentityLabels(writer, key.InitiatorIdentity, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
-            IdentityLabels(writer, key.TargetIdentity, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
+            set.AddRaw("observed_at"u8, ObservedAtLabels[(int)key.ObservedAt]);
+            IdentityLabels(set, key.InitiatorIdentity, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
+            IdentityLabels(set, key.TargetIdentity, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
             if (key.TargetIdentity is { Service.Length: > 0 } service)
             {
-                writer.LabelRaw("target_service"u8, service.Service);
+                set.AddRaw("target_service"u8, service.Service);
             }
         }
         else if (resolved.ObservedAt is { } observedAt)
         {
-            writer.LabelRaw("observed_at"u8, observedAt);
-            EndpointLabels(writer, resolved.Initiator, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
-            EndpointLabels(writer, resolved.Target, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
+            set.AddRaw("observed_at"u8, observedAt);
+            EndpointLabels(set, resolved.Initiator, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
+            EndpointLabels(set, resolved.Target, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
             if (resolved.Service is { } service)
             {
-                writer.Label("target_namespace"u8, service.Namespace);
-                writer.Label("target_service"u8, service.Name);
+                set.Add("target_namespace"u8, service.Namespace);
+                set.Add("target_service"u8, service.Name);
             }
         }
     }
 
-    private static void IdentityLabels(ExpositionWriter writer, EndpointIdentity? identity, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
+    private static void IdentityLabels(LabelSet set, EndpointIdentity? identity, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
     {
         if (identity is null)
         {
@@ -248,21 +247,21 @@ public sealed class ConnectionMetricsWriter
 
         if (identity.Namespace.Length > 0)
         {
-            writer.LabelRaw(namespaceLabel, identity.Namespace);
+            set.AddRaw(namespaceLabel, identity.Namespace);
         }
 
         if (identity.Pod.Length > 0)
         {
-            writer.LabelRaw(podLabel, identity.Pod);
+            set.AddRaw(podLabel, identity.Pod);
         }
 
         if (identity.Workload.Length > 0)
         {
-            writer.LabelRaw(workloadLabel, identity.Workload);
+            set.AddRaw(workloadLabel, identity.Workload);
         }
     }
 
-    private static void EndpointLabels(ExpositionWriter writer, NetworkEndpoint? endpoint, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
+    private static void EndpointLabels(LabelSet set, NetworkEndpoint? endpoint, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
     {
         if (endpoint is null)
         {
@@ -271,17 +270,17 @@ public sealed class ConnectionMetricsWriter
 
         if (endpoint.Namespace.Length > 0)
         {
-            writer.Label(namespaceLabel, endpoint.Namespace);
+            set.Add(namespaceLabel, endpoint.Namespace);
         }
 
         if (endpoint.PodName.Length > 0)
         {
-            writer.Label(podLabel, endpoint.PodName);
+            set.Add(podLabel, endpoint.PodName);
         }
 
         if (endpoint.Workload.Length > 0)
         {
-            writer.Label(workloadLabel, endpoint.Workload);
+            set.Add(workloadLabel, endpoint.Workload);
         }
     }
 

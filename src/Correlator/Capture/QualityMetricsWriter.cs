@@ -57,12 +57,13 @@ internal sealed class QualityMetricsWriter
         MetricType.Counter,
         "Connections counted in no quality series because the bound was reached.");
 
-    private static readonly byte[][] ResultLabels = [.. new[] { "established", "refused", "timeout", "unreachable" }.Select(ExpositionWriter.Escape)];
+    private static readonly byte[][] ResultLabels = [.. new[] { "established", "refused", "timeout", "unreachable" }.Select(r => ExpositionWriter.RenderLabel("result"u8, r))];
 
     private static readonly byte[][] BucketLabels = BuildBucketLabels();
 
     private readonly ConnectionMetricsWriter _labels;
     private ConnectionMetricsWriter.Resolved[] _resolved = [];
+    private readonly LabelSet _labelSet = new();
 
     public QualityMetricsWriter(ConnectionMetricsWriter labels)
     {
@@ -94,14 +95,19 @@ internal sealed class QualityMetricsWriter
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
+            var rendered = false;
             for (var result = 0; result < ResultLabels.Length; result++)
             {
                 var count = sample.Counters.Attempts[result];
                 if (count != 0)
                 {
-                    writer.BeginSample(Attempts);
-                    _labels.SeriesLabels(writer, sample.Key, _resolved[i], "result"u8, ResultLabels[result]);
-                    writer.Value(count);
+                    if (!rendered)
+                    {
+                        _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+                        rendered = true;
+                    }
+
+                    writer.Sample(Attempts, default, _labelSet.Before, ResultLabels[result], _labelSet.After, count);
                 }
             }
         }
@@ -123,9 +129,8 @@ internal sealed class QualityMetricsWriter
             ref readonly var sample = ref samples[i];
             if (sample.Counters.HandshakeRttNanoseconds != 0 && sample.Key.HasInitiatorPort)
             {
-                writer.BeginSample(HandshakeRtt);
-                _labels.SeriesLabels(writer, sample.Key, resolved[i], default, default);
-                writer.Value(sample.Counters.HandshakeRttNanoseconds / 1e9);
+                _labels.RenderLabels(_labelSet, sample.Key, resolved[i]);
+                writer.Sample(HandshakeRtt, default, _labelSet.All, default, default, sample.Counters.HandshakeRttNanoseconds / 1e9);
             }
         }
     }
@@ -142,22 +147,17 @@ internal sealed class QualityMetricsWriter
                 continue;
             }
 
+            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+            var labels = _labelSet.All;
             ulong cumulative = 0;
             for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
             {
                 cumulative += counters.HandshakeBuckets[bucket];
-                writer.BeginSample(Handshake, "_bucket"u8);
-                _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
-                writer.LabelRaw("le"u8, BucketLabels[bucket]);
-                writer.Value(cumulative);
+                writer.Sample(Handshake, "_bucket"u8, labels, BucketLabels[bucket], default, cumulative);
             }
 
-            writer.BeginSample(Handshake, "_sum"u8);
-            _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
-            writer.Value(counters.HandshakeSumNanoseconds / 1e9);
-            writer.BeginSample(Handshake, "_count"u8);
-            _labels.SeriesLabels(writer, sample.Key, _resolved[i], default, default);
-            writer.Value(counters.HandshakeCount);
+            writer.Sample(Handshake, "_sum"u8, labels, default, default, counters.HandshakeSumNanoseconds / 1e9);
+            writer.Sample(Handshake, "_count"u8, labels, default, default, counters.HandshakeCount);
         }
     }
 
@@ -168,18 +168,22 @@ internal sealed class QualityMetricsWriter
         {
             ref readonly var sample = ref quality[i];
             var (forward, backward) = values(sample.Counters);
-            WriteDirection(writer, family, sample, _resolved[i], "initiator_to_target"u8, forward);
-            WriteDirection(writer, family, sample, _resolved[i], "target_to_initiator"u8, backward);
+            if ((forward | backward) == 0)
+            {
+                continue;
+            }
+
+            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+            WriteDirection(writer, family, ConnectionMetricsWriter.ForwardLabel, forward);
+            WriteDirection(writer, family, ConnectionMetricsWriter.BackwardLabel, backward);
         }
     }
 
-    private void WriteDirection(ExpositionWriter writer, MetricFamily family, in QualitySample sample, in ConnectionMetricsWriter.Resolved resolved, ReadOnlySpan<byte> direction, ulong value)
+    private void WriteDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<byte> direction, ulong value)
     {
         if (value != 0)
         {
-            writer.BeginSample(family);
-            _labels.SeriesLabels(writer, sample.Key, resolved, "direction"u8, direction);
-            writer.Value(value);
+            writer.Sample(family, default, _labelSet.Before, direction, _labelSet.After, value);
         }
     }
 
@@ -191,10 +195,10 @@ internal sealed class QualityMetricsWriter
         var bounds = HandshakeBuckets.UpperBoundsNanoseconds;
         for (var i = 0; i < bounds.Length; i++)
         {
-            labels[i] = ExpositionWriter.Escape((bounds[i] / 1e9).ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant());
+            labels[i] = ExpositionWriter.RenderLabel("le"u8, (bounds[i] / 1e9).ToString("R", CultureInfo.InvariantCulture).ToLowerInvariant());
         }
 
-        labels[^1] = ExpositionWriter.Escape("+Inf");
+        labels[^1] = ExpositionWriter.RenderLabel("le"u8, "+Inf");
         return labels;
     }
 }

@@ -101,22 +101,44 @@ public sealed class ExpositionWriter
     public void Value(double value)
     {
         CloseLabels();
-        if (double.IsNaN(value))
-        {
-            WriteRaw("NaN\n"u8);
-            return;
-        }
-
-        if (double.IsInfinity(value))
-        {
-            WriteRaw(value > 0 ? "+Inf\n"u8 : "-Inf\n"u8);
-            return;
-        }
-
         var span = _output.GetSpan(MaxNumberBytes);
-        value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
+        var written = FormatValue(value, span);
         span[written++] = (byte)'\n';
         _output.Advance(written);
+    }
+
+    /// <summary>
+    /// One sample in one write: the family's sample name and <paramref name="nameSuffix"/>, the labels
+    /// <paramref name="before"/>, <paramref name="own"/> and <paramref name="after"/> (each comma-separated
+    /// <c>name="value"</c> pairs, any of them empty: see <see cref="LabelSet"/> and <see cref="RenderLabel"/>), then
+    /// the value.
+    /// </summary>
+    public void Sample(MetricFamily family, ReadOnlySpan<byte> nameSuffix, ReadOnlySpan<byte> before, ReadOnlySpan<byte> own, ReadOnlySpan<byte> after, ulong value)
+    {
+        var span = _output.GetSpan(family.SampleName.Length + nameSuffix.Length + before.Length + own.Length + after.Length + MaxNumberBytes + 8);
+        var position = WriteSampleStart(span, family, nameSuffix, before, own, after);
+        value.TryFormat(span[position..], out var written, default, CultureInfo.InvariantCulture);
+        position += written;
+        span[position++] = (byte)'\n';
+        _output.Advance(position);
+    }
+
+    /// <inheritdoc cref="Sample(MetricFamily, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ulong)"/>
+    public void Sample(MetricFamily family, ReadOnlySpan<byte> nameSuffix, ReadOnlySpan<byte> before, ReadOnlySpan<byte> own, ReadOnlySpan<byte> after, double value)
+    {
+        var span = _output.GetSpan(family.SampleName.Length + nameSuffix.Length + before.Length + own.Length + after.Length + MaxNumberBytes + 8);
+        var position = WriteSampleStart(span, family, nameSuffix, before, own, after);
+        position += FormatValue(value, span[position..]);
+        span[position++] = (byte)'\n';
+        _output.Advance(position);
+    }
+
+    /// <summary>One label rendered once, <c>name="value"</c>, for the <c>own</c> part of <see cref="Sample(MetricFamily, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ulong)"/>.</summary>
+    public static byte[] RenderLabel(ReadOnlySpan<byte> name, string value)
+    {
+        var set = new LabelSet();
+        set.Add(name, value);
+        return set.All.ToArray();
     }
 
     /// <summary>Writes bytes that are already valid exposition text (another serializer's output).</summary>
@@ -141,6 +163,55 @@ public sealed class ExpositionWriter
         }
     }
 
+    private static int WriteSampleStart(Span<byte> span, MetricFamily family, ReadOnlySpan<byte> nameSuffix, ReadOnlySpan<byte> before, ReadOnlySpan<byte> own, ReadOnlySpan<byte> after)
+    {
+        family.SampleName.CopyTo(span);
+        var position = family.SampleName.Length;
+        nameSuffix.CopyTo(span[position..]);
+        position += nameSuffix.Length;
+        var parts = 0;
+        AppendPart(span, before, ref position, ref parts);
+        AppendPart(span, own, ref position, ref parts);
+        AppendPart(span, after, ref position, ref parts);
+        if (parts > 0)
+        {
+            span[position++] = (byte)'}';
+        }
+
+        span[position++] = (byte)' ';
+        return position;
+    }
+
+    private static void AppendPart(Span<byte> span, ReadOnlySpan<byte> part, ref int position, ref int parts)
+    {
+        if (part.IsEmpty)
+        {
+            return;
+        }
+
+        span[position++] = parts++ == 0 ? (byte)'{' : (byte)',';
+        part.CopyTo(span[position..]);
+        position += part.Length;
+    }
+
+    private static int FormatValue(double value, Span<byte> span)
+    {
+        if (double.IsNaN(value))
+        {
+            "NaN"u8.CopyTo(span);
+            return 3;
+        }
+
+        if (double.IsInfinity(value))
+        {
+            (value > 0 ? "+Inf"u8 : "-Inf"u8).CopyTo(span);
+            return 4;
+        }
+
+        value.TryFormat(span, out var written, "R", CultureInfo.InvariantCulture);
+        return written;
+    }
+
     private void StartLabel(ReadOnlySpan<byte> name)
     {
         WriteRaw(_labelsWritten == 0 ? "{"u8 : ","u8);
@@ -153,14 +224,22 @@ public sealed class ExpositionWriter
 
     private void WriteEscaped(string value)
     {
-        // Lone surrogates become U+FFFD through the UTF-8 encoder's replacement fallback.
-        var max = Encoding.UTF8.GetMaxByteCount(value.Length) * 2;
-        var span = _output.GetSpan(max);
+        var span = _output.GetSpan(Encoding.UTF8.GetMaxByteCount(value.Length) * 2);
+        _output.Advance(EscapeInto(value, span));
+    }
+
+    /// <summary>
+    /// Writes the value UTF-8 encoded and escaped into <paramref name="span"/>, which must hold twice its maximum UTF-8
+    /// length (the second half is scratch); returns the bytes written. Lone surrogates become U+FFFD.
+    /// </summary>
+    internal static int EscapeInto(string value, Span<byte> span)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(value.Length);
+        var encoded = Encoding.UTF8.GetBytes(value, span[max..]);
         var written = 0;
-        var encoded = Encoding.UTF8.GetBytes(value, span[(max / 2)..]);
         for (var i = 0; i < encoded; i++)
         {
-            var b = span[(max / 2) + i];
+            var b = span[max + i];
             switch (b)
             {
                 case (byte)'\\':
@@ -181,6 +260,6 @@ public sealed class ExpositionWriter
             }
         }
 
-        _output.Advance(written);
+        return written;
     }
 }
