@@ -25,7 +25,7 @@ internal static unsafe class Program
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
+            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] [--raw RAWLOOP] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
             return 2;
         }
 
@@ -55,7 +55,9 @@ internal static unsafe class Program
 
                 return 0;
             case "pipeline":
-                Pipeline(args[1], args.Length > 2 ? ParseLevel(args[2]) : AggregationLevel.Connection);
+                var rawAt = Array.IndexOf(args, "--raw");
+                var rawLoop = rawAt > 0 && rawAt + 1 < args.Length ? args[rawAt + 1] : null;
+                Pipeline(args[1], args.Length > 2 && args[2] != "--raw" ? ParseLevel(args[2]) : AggregationLevel.Connection, rawLoop);
                 return 0;
             case "libpcap":
                 LibPcapPipeline(args[1]);
@@ -134,24 +136,67 @@ internal static unsafe class Program
     }
 
     /// <summary>
-    /// The exporter's file path: our reader, decoder, connection table and series (best of 3 runs), with connection
-    /// quality on (the default) and off, alternating, so that both figures come from the same minutes.
+    /// The exporter's file path: our reader, decoder, connection table and series (best of the runs), with connection
+    /// quality on (the default) and off, alternating, so that both figures come from the same minutes. With the raw C
+    /// loop (<paramref name="rawLoop"/>), each round runs it just before the pipeline and prints the round's ratios:
+    /// this machine's speed drifts by tens of percent within a minute, so only figures taken seconds apart compare.
     /// </summary>
-    private static void Pipeline(string path, AggregationLevel level)
+    private static void Pipeline(string path, AggregationLevel level, string? rawLoop)
     {
         var index = level is AggregationLevel.PodPair or AggregationLevel.WorkloadPair ? IndexFor(path) : null;
         var on = new PipelineRun();
         var off = new PipelineRun();
-        for (var run = 0; run < 3; run++)
+        var onRatios = new List<double>();
+        var offRatios = new List<double>();
+        var rounds = rawLoop is null ? 3 : 5;
+
+        // One unmeasured run of each first: the first runs in a process are partly compiled by the JIT's first tier.
+        new PipelineRun().Measure(path, level, index, quality: true);
+        new PipelineRun().Measure(path, level, index, quality: false);
+        for (var run = 0; run < rounds; run++)
         {
-            on.Measure(path, level, index, quality: true);
-            off.Measure(path, level, index, quality: false);
+            var raw = rawLoop is null ? 0 : RawLoopRate(rawLoop, path);
+            var onRate = on.Measure(path, level, index, quality: true);
+            var offRate = off.Measure(path, level, index, quality: false);
+            if (rawLoop is not null)
+            {
+                onRatios.Add(onRate / raw);
+                offRatios.Add(offRate / raw);
+                Console.WriteLine(
+                    $"round_{run + 1}: raw_c_pcap_next_ex {raw:0}, pipeline quality on {onRate:0} ({onRate / raw:0.00} of raw), quality off {offRate:0} ({offRate / raw:0.00} of raw)");
+            }
+        }
+
+        if (rawLoop is not null)
+        {
+            Console.WriteLine($"pipeline_to_raw_ratio_median: {Median(onRatios):0.00} (connection quality on; {rounds} rounds, each raw loop just before its pipeline runs)");
+            Console.WriteLine($"pipeline_quality_off_to_raw_ratio_median: {Median(offRatios):0.00}");
         }
 
         Console.WriteLine($"aggregation: {level}");
         on.Print("pipeline", "connection quality on, the default");
         off.Print("pipeline_quality_off", "connection quality off");
         SteadyStateAllocation(path, level, index);
+    }
+
+    /// <summary>Runs the raw C loop (bench/capture/rawloop.c: the best of its 3 reads of the file) and returns its rate.</summary>
+    private static double RawLoopRate(string rawLoop, string path)
+    {
+        var start = new ProcessStartInfo(rawLoop, [path]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {rawLoop}");
+        var output = process.StandardOutput.ReadToEnd();
+        process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        const string Name = "raw_c_pcap_next_ex_packets_per_second:";
+        var line = output.Split('\n').FirstOrDefault(l => l.StartsWith(Name, StringComparison.Ordinal))
+            ?? throw new InvalidOperationException($"{rawLoop} printed no rate: {output}");
+        return double.Parse(line[Name.Length..], CultureInfo.InvariantCulture);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
     }
 
     /// <summary>The best rate of a pipeline's runs and the figures of its last run.</summary>
@@ -166,7 +211,8 @@ internal static unsafe class Program
         private long _seriesBytes;
         private long _qualityBytes;
 
-        public void Measure(string path, AggregationLevel level, EndpointIndex? index, bool quality)
+        /// <summary>Runs the pipeline over the file once; returns this run's rate.</summary>
+        public double Measure(string path, AggregationLevel level, EndpointIndex? index, bool quality)
         {
             var (pipeline, series) = NewPipeline(level: level, index: index, quality: quality);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
@@ -182,6 +228,7 @@ internal static unsafe class Program
             _tableBytes = pipeline.Tracker.ApproximateBytes();
             _seriesBytes = series.ApproximateBytes();
             _qualityBytes = pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0;
+            return _packets / stopwatch.Elapsed.TotalSeconds;
         }
 
         public void Print(string name, string what)

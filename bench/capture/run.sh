@@ -34,7 +34,8 @@ best_rate() {
 }
 
 "$out/rawloop" "$file" 2>/dev/null
-"$bench" pipeline "$file"
+# Five rounds, each running the raw loop just before its pipeline runs, with each round's ratio and the median.
+"$bench" pipeline "$file" connection --raw "$out/rawloop"
 "$bench" pipeline "$file" pod_pair
 "$bench" libpcap "$file"
 "$bench" sharppcap-read "$file"
