@@ -95,6 +95,38 @@ public sealed class ConnectionJoinTests
     }
 
     [Fact]
+    public void A_writer_names_ends_from_the_index_of_each_scrape_not_from_labels_it_rendered_before()
+    {
+        var series = new ConnectionSeriesStore(100);
+        var pipeline = new CapturePipeline(
+            new FrameDecoder(DecoderOptions.Default),
+            new ConnectionTracker(new ConnectionTrackerOptions(), series),
+            new FragmentTracker(16, TimeSpan.FromSeconds(30)));
+        var packet = Packets.Tcp("10.244.1.5", 40000, "10.244.2.9", 5432, TcpFlags.Syn);
+        pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
+        var writer = new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus);
+        string Scrape(EndpointIndex index)
+        {
+            var snapshot = new ConnectionSnapshot();
+            snapshot.Capture(pipeline, series);
+            var buffer = new ArrayBufferWriter<byte>();
+            writer.Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, ["veth0"], index);
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+
+        var first = Line(Scrape(Index()), "10.244.1.5");
+        var moved = new EndpointIndexBuilder();
+        moved.AddPod(Pod("shop", "web-new", "node-a", "web"), [IpAddress.Parse("10.244.1.5")]);
+        moved.AddService(IpAddress.Parse("10.96.0.20"), NetworkEndpoint.ForService("shop", "db", EndpointSource.Kubernetes));
+        var second = Line(Scrape(moved.Build()), "10.244.1.5");
+
+        Assert.Contains("initiator_pod=\"web-7d9f\"", first, StringComparison.Ordinal);
+        Assert.Contains("target_pod=\"db-0\"", first, StringComparison.Ordinal);
+        Assert.Contains("initiator_pod=\"web-new\"", second, StringComparison.Ordinal);
+        Assert.DoesNotContain("target_pod", second, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Without_metadata_no_join_labels_are_written()
     {
         var line = Line(Render(null, Packets.Tcp("10.244.1.5", 40000, "10.244.2.9", 5432, TcpFlags.Syn)), "5432");

@@ -124,6 +124,10 @@ public sealed class ConnectionMetricsWriter
     private IReadOnlyList<string>? _interfaceNames;
     private Resolved[] _resolved = [];
     private readonly LabelSet _labelSet = new();
+    private readonly Dictionary<NetworkEndpoint, byte[]> _initiatorLabels = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<NetworkEndpoint, byte[]> _targetLabels = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ServiceRef, byte[]> _serviceLabels = new(ReferenceEqualityComparer.Instance);
+    private EndpointIndex? _labelsIndex;
 
     /// <summary>The families written only when quality is on, with the labels of this writer.</summary>
     private readonly QualityMetricsWriter _quality;
@@ -228,13 +232,8 @@ public sealed class ConnectionMetricsWriter
         else if (resolved.ObservedAt is { } observedAt)
         {
             set.AddRaw("observed_at"u8, observedAt);
-            EndpointLabels(set, resolved.Initiator, "initiator_namespace"u8, "initiator_pod"u8, "initiator_workload"u8);
-            EndpointLabels(set, resolved.Target, "target_namespace"u8, "target_pod"u8, "target_workload"u8);
-            if (resolved.Service is { } service)
-            {
-                set.Add("target_namespace"u8, service.Namespace);
-                set.Add("target_service"u8, service.Name);
-            }
+            set.AddRendered(resolved.InitiatorLabels);
+            set.AddRendered(resolved.TargetLabels);
         }
     }
 
@@ -261,27 +260,51 @@ public sealed class ConnectionMetricsWriter
         }
     }
 
-    private static void EndpointLabels(LabelSet set, NetworkEndpoint? endpoint, ReadOnlySpan<byte> namespaceLabel, ReadOnlySpan<byte> podLabel, ReadOnlySpan<byte> workloadLabel)
+    /// <summary>
+    /// The labels of an end that metadata knows, rendered once per endpoint object and index (a scrape renders each
+    /// series two or three times, and many series share their pods).
+    /// </summary>
+    private byte[] EndpointLabels(NetworkEndpoint endpoint, bool initiator)
     {
-        if (endpoint is null)
+        var cache = initiator ? _initiatorLabels : _targetLabels;
+        if (!cache.TryGetValue(endpoint, out var rendered))
         {
-            return;
+            var set = new LabelSet();
+            if (endpoint.Namespace.Length > 0)
+            {
+                set.Add(initiator ? "initiator_namespace"u8 : "target_namespace"u8, endpoint.Namespace);
+            }
+
+            if (endpoint.PodName.Length > 0)
+            {
+                set.Add(initiator ? "initiator_pod"u8 : "target_pod"u8, endpoint.PodName);
+            }
+
+            if (endpoint.Workload.Length > 0)
+            {
+                set.Add(initiator ? "initiator_workload"u8 : "target_workload"u8, endpoint.Workload);
+            }
+
+            rendered = set.All.ToArray();
+            cache[endpoint] = rendered;
         }
 
-        if (endpoint.Namespace.Length > 0)
+        return rendered;
+    }
+
+    /// <summary>The target labels of a Service's ClusterIP, rendered once per Service object and index.</summary>
+    private byte[] ServiceLabels(ServiceRef service)
+    {
+        if (!_serviceLabels.TryGetValue(service, out var rendered))
         {
-            set.Add(namespaceLabel, endpoint.Namespace);
+            var set = new LabelSet();
+            set.Add("target_namespace"u8, service.Namespace);
+            set.Add("target_service"u8, service.Name);
+            rendered = set.All.ToArray();
+            _serviceLabels[service] = rendered;
         }
 
-        if (endpoint.PodName.Length > 0)
-        {
-            set.Add(podLabel, endpoint.PodName);
-        }
-
-        if (endpoint.Workload.Length > 0)
-        {
-            set.Add(workloadLabel, endpoint.Workload);
-        }
+        return rendered;
     }
 
     /// <summary>
@@ -313,12 +336,22 @@ public sealed class ConnectionMetricsWriter
             return default;
         }
 
+        if (!ReferenceEquals(endpoints, _labelsIndex))
+        {
+            // A new index: its endpoints are new objects, and the old ones' labels go with the old index.
+            _initiatorLabels.Clear();
+            _targetLabels.Clear();
+            _serviceLabels.Clear();
+            _labelsIndex = endpoints;
+        }
+
         var initiator = endpoints.Find(key.Initiator);
         var service = endpoints.FindService(key.Target);
         var target = service is null ? endpoints.Find(key.Target) : null;
         var captureInterface = key.Interface < interfaceNames.Count ? interfaceNames[key.Interface] : string.Empty;
         var observedAt = IsLocalTo(initiator, captureInterface) ? ObservedInitiator : IsLocalTo(target, captureInterface) ? ObservedTarget : ObservedTransit;
-        return new Resolved(initiator, target, service?.Service, observedAt);
+        var targetLabels = service?.Service is { } serviceRef ? ServiceLabels(serviceRef) : target is null ? null : EndpointLabels(target, initiator: false);
+        return new Resolved(initiator is null ? null : EndpointLabels(initiator, initiator: true), targetLabels, observedAt);
     }
 
     /// <summary>
@@ -336,7 +369,8 @@ public sealed class ConnectionMetricsWriter
     /// <summary>By <see cref="ObservedAt"/> value.</summary>
     private static readonly byte[][] ObservedAtLabels = [[], ObservedInitiator, ObservedTarget, ObservedTransit];
 
-    internal readonly record struct Resolved(NetworkEndpoint? Initiator, NetworkEndpoint? Target, ServiceRef? Service, byte[]? ObservedAt);
+    /// <summary>The metadata labels of a series' ends, rendered (see <see cref="EndpointLabels"/>), and its <c>observed_at</c>.</summary>
+    internal readonly record struct Resolved(byte[]? InitiatorLabels, byte[]? TargetLabels, byte[]? ObservedAt);
 
     private void WriteLifecycle(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> names)
     {

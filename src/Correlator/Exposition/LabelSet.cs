@@ -36,6 +36,24 @@ public sealed class LabelSet
     /// <summary>Marks the place of the sample's own label: between the labels added so far and those added next.</summary>
     public void MarkPlace() => _place = _length;
 
+    /// <summary>Labels rendered before (comma-separated <c>name="value"</c> pairs, as <see cref="All"/> gives them); null or empty adds none.</summary>
+    public void AddRendered(ReadOnlySpan<byte> labels)
+    {
+        if (labels.IsEmpty)
+        {
+            return;
+        }
+
+        Ensure(_length + labels.Length + 1);
+        if (_length > 0)
+        {
+            _bytes[_length++] = (byte)',';
+        }
+
+        labels.CopyTo(_bytes.AsSpan(_length));
+        _length += labels.Length;
+    }
+
     /// <summary>A label whose value is already escaped UTF-8 (see <see cref="ExpositionWriter.Escape"/>).</summary>
     public void AddRaw(ReadOnlySpan<byte> name, ReadOnlySpan<byte> escapedValue)
     {
