@@ -146,6 +146,15 @@ public sealed class ConnectionMetricsWriter
     /// </summary>
     public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, IReadOnlyList<string> interfaceNames, EndpointIndex? endpoints = null)
     {
+        if (!ReferenceEquals(endpoints, _labelsIndex))
+        {
+            // A new index: its endpoints are new objects, and the old ones' labels go with the old index.
+            _initiatorLabels.Clear();
+            _targetLabels.Clear();
+            _serviceLabels.Clear();
+            _labelsIndex = endpoints;
+        }
+
         Resolve(snapshot, endpoints, interfaceNames);
         if (!ReferenceEquals(interfaceNames, _interfaceNames))
         {
@@ -334,15 +343,6 @@ public sealed class ConnectionMetricsWriter
         if (endpoints is null || key.ObservedAt != ObservedAt.Unresolved)
         {
             return default;
-        }
-
-        if (!ReferenceEquals(endpoints, _labelsIndex))
-        {
-            // A new index: its endpoints are new objects, and the old ones' labels go with the old index.
-            _initiatorLabels.Clear();
-            _targetLabels.Clear();
-            _serviceLabels.Clear();
-            _labelsIndex = endpoints;
         }
 
         var initiator = endpoints.Find(key.Initiator);

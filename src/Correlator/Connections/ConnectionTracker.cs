@@ -359,26 +359,15 @@ public sealed class ConnectionTracker
     /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>
     private void CountPacket(ref Connection connection, bool fromInitiator, uint bytes)
     {
-        if (fromInitiator)
+        ref var byteCount = ref fromInitiator ? ref connection.ForwardBytes : ref connection.BackwardBytes;
+        ref var packetCount = ref fromInitiator ? ref connection.ForwardPackets : ref connection.BackwardPackets;
+        if (byteCount > uint.MaxValue - bytes || packetCount == uint.MaxValue)
         {
-            if (connection.ForwardBytes > uint.MaxValue - bytes || connection.ForwardPackets == uint.MaxValue)
-            {
-                Flush(ref connection);
-            }
-
-            connection.ForwardBytes += bytes;
-            connection.ForwardPackets++;
+            Flush(ref connection);
         }
-        else
-        {
-            if (connection.BackwardBytes > uint.MaxValue - bytes || connection.BackwardPackets == uint.MaxValue)
-            {
-                Flush(ref connection);
-            }
 
-            connection.BackwardBytes += bytes;
-            connection.BackwardPackets++;
-        }
+        byteCount += bytes;
+        packetCount++;
     }
 
     private void Flush(ref Connection connection)
@@ -388,7 +377,7 @@ public sealed class ConnectionTracker
             return;
         }
 
-        _series.Add(connection.Series, new FlushedCounters(connection.ForwardBytes, connection.BackwardBytes, connection.ForwardPackets, connection.BackwardPackets));
+        _series.Add(connection.Series, connection.ForwardBytes, connection.BackwardBytes, connection.ForwardPackets, connection.BackwardPackets);
         connection.ForwardBytes = 0;
         connection.BackwardBytes = 0;
         connection.ForwardPackets = 0;

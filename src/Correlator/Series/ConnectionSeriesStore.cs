@@ -75,20 +75,20 @@ public sealed class ConnectionSeriesStore
     /// Adds what a connection carried since its last flush (see <see cref="Connections.ConnectionTracker.FlushCounters"/>);
     /// a connection without a series (-1) adds to the unexported totals.
     /// </summary>
-    public void Add(int slot, in FlushedCounters counters)
+    public void Add(int slot, ulong forwardBytes, ulong backwardBytes, ulong forwardPackets, ulong backwardPackets)
     {
         if (slot < 0)
         {
-            UnexportedBytes += counters.ForwardBytes + counters.BackwardBytes;
-            UnexportedPackets += counters.ForwardPackets + counters.BackwardPackets;
+            UnexportedBytes += forwardBytes + backwardBytes;
+            UnexportedPackets += forwardPackets + backwardPackets;
             return;
         }
 
         ref var total = ref _table.ValueAt(slot).Counters;
-        total.ForwardBytes += counters.ForwardBytes;
-        total.BackwardBytes += counters.BackwardBytes;
-        total.ForwardPackets += counters.ForwardPackets;
-        total.BackwardPackets += counters.BackwardPackets;
+        total.ForwardBytes += forwardBytes;
+        total.BackwardBytes += backwardBytes;
+        total.ForwardPackets += forwardPackets;
+        total.BackwardPackets += backwardPackets;
     }
 
     /// <summary>Records the handshake RTT of a connection on the series (the latest one wins).</summary>
