@@ -168,8 +168,8 @@ public sealed class KubernetesSourceTests
     public async Task A_slow_server_times_out_and_the_source_retries()
     {
         await using var bed = await KubernetesTestBed.StartAsync(
-            server => server.FailNextList("pods", FakeApiServer.Slow(TimeSpan.FromSeconds(10), KubernetesTestBed.Fixture("podlist-kind-v1.36-kube-system.json"))),
-            options => options with { RequestTimeout = TimeSpan.FromMilliseconds(500) });
+            server => server.FailNextList("pods", FakeApiServer.Slow(TimeSpan.FromSeconds(60), KubernetesTestBed.Fixture("podlist-kind-v1.36-kube-system.json"))),
+            options => options with { RequestTimeout = TimeSpan.FromSeconds(2) }); // the retried list must finish within it, even on a loaded host
 
         await Until(() => bed.Source.Current.Find(Ip("10.244.0.3")) is not null, "the retried list is indexed");
         Assert.True(await bed.ErrorsAsync("timeout") == 1, await bed.HealthTextAsync());
@@ -237,7 +237,7 @@ public sealed class KubernetesSourceTests
     [Fact]
     public async Task A_deleted_pod_leaves_the_index_after_its_retention()
     {
-        await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { Retention = TimeSpan.FromMilliseconds(300) });
+        await using var bed = await KubernetesTestBed.StartAsync(tune: options => options with { Retention = TimeSpan.FromSeconds(2) }); // long enough to see it retained on a loaded host
         var watch = await bed.Server.NextWatchAsync("pods");
         await Until(() => bed.Source.Current.Find(Ip("10.244.0.2")) is not null, "the list is indexed");
         watch.Send(KubernetesTestBed.PodEvent("DELETED", "coredns-589f44dc88-lxdzt", "coredns-589f44dc88-lxdzt", "602"));

@@ -14,13 +14,15 @@ public sealed class SnmpSourceTests
 {
     private const string Sentinel = "SENTINEL-c0mmunity-7f3a";
 
-    private static SnmpTargetOptions Target(string name, int port) => new()
+    // A good agent gets a generous timeout: it must answer even when the test host is starved of threads. A dead port
+    // keeps a short one: its ICMP port unreachable shows on the retry.
+    private static SnmpTargetOptions Target(string name, int port, double timeoutSeconds = 5) => new()
     {
         Name = name,
         Host = "127.0.0.1",
         Port = port,
         Community = new SnmpSecret(Sentinel),
-        Timeout = TimeSpan.FromMilliseconds(200),
+        Timeout = TimeSpan.FromSeconds(timeoutSeconds),
         Retries = 1,
         Interval = TimeSpan.FromSeconds(5),
     };
@@ -48,7 +50,7 @@ public sealed class SnmpSourceTests
 
         var logs = new ListLogger();
         var options = new SnmpOptions(
-            [Target("tor-1", agent.Port), Target("tor-2", deadPort)],
+            [Target("tor-1", agent.Port), Target("tor-2", deadPort, timeoutSeconds: 0.2)],
             [new PortMapEntry("tor-1", "Ethernet1/1", 0, "node-1", "eth0")],
             2);
         using var source = new SnmpSource(options, TimeProvider.System, logs);
