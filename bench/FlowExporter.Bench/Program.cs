@@ -25,7 +25,7 @@ internal static unsafe class Program
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] [--raw RAWLOOP] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
+            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] [--raw RAWLOOP] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS [CASE] | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
             return 2;
         }
 
@@ -69,7 +69,7 @@ internal static unsafe class Program
                 PacketDotNetParse(args[1]);
                 return 0;
             case "render":
-                Render(int.Parse(args[1], CultureInfo.InvariantCulture));
+                Render(int.Parse(args[1], CultureInfo.InvariantCulture), args.Length > 2 ? args[2] : null);
                 return 0;
             default:
                 Console.Error.WriteLine($"unknown benchmark {args[0]}");
@@ -365,13 +365,21 @@ internal static unsafe class Program
     /// connection's client address is its own pair (the worst case: one quality series per connection); and both with
     /// metadata naming the addresses as 1,000 pods (every connection series then carries pod labels too).
     /// </summary>
-    private static void Render(int connections)
+    /// <param name="only">One case by name (for profiling), or all four.</param>
+    private static void Render(int connections, string? only)
     {
         var pods = PodsFor(connections);
-        RenderCase(connections, "quality_off", quality: false, index: null);
-        RenderCase(connections, "quality_per_connection", quality: true, index: null);
-        RenderCase(connections, "quality_off_1000_pods", quality: false, index: pods);
-        RenderCase(connections, "quality_1000_pods", quality: true, index: pods);
+        (string Name, bool Quality, EndpointIndex? Index)[] cases =
+        [
+            ("quality_off", false, null),
+            ("quality_per_connection", true, null),
+            ("quality_off_1000_pods", false, pods),
+            ("quality_1000_pods", true, pods),
+        ];
+        foreach (var (name, quality, index) in cases.Where(c => only is null || c.Name == only))
+        {
+            RenderCase(connections, name, quality, index);
+        }
     }
 
     private static Correlator.Net.IpAddress Client(int i) => Correlator.Net.IpAddress.FromV4((uint)(0x0A000000 | i));
