@@ -438,7 +438,7 @@ internal static unsafe class Program
             {
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 var stopwatch = Stopwatch.StartNew();
-                using var buffer = new SegmentedBuffer(pool.Segments);
+                using var buffer = new SegmentedBuffer(pool);
                 snapshot.Capture(pipeline, series);
                 writer.Write(new ExpositionWriter(buffer, format), snapshot, ["veth0"], index);
                 stopwatch.Stop();

@@ -82,7 +82,7 @@ public static class ReplayCommand
             var health = new SourceHealth(factory);
             health.Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Pipeline.Tracker.Now / 1_000_000), TimeSpan.Zero);
             var exposition = new MetricsExposition(registry, [accounting]);
-            using var buffer = new SegmentedBuffer();
+            using var buffer = new SegmentedBuffer(new ExpositionBufferPool());
             await exposition.RenderAsync(buffer, format, cancellationToken).ConfigureAwait(false);
             await buffer.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);

@@ -114,7 +114,7 @@ public static class ExporterProgram
         services.AddSingleton(new SourceHealth(factory));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
-        services.AddSingleton(new ExpositionBufferPool());
+        services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
         if (options.Capture.Enabled)
         {
             services.AddSingleton(provider =>

@@ -11,7 +11,7 @@ public static class ExporterEndpoints
         endpoints.MapGet("/metrics", async (HttpContext context, MetricsExposition exposition, ExpositionBufferPool pool) =>
         {
             var format = MetricsExposition.Negotiate(context.Request.Headers.Accept.ToString());
-            using var buffer = new SegmentedBuffer(pool.Segments);
+            using var buffer = new SegmentedBuffer(pool);
             await exposition.RenderAsync(buffer, format, context.RequestAborted).ConfigureAwait(false);
             context.Response.ContentType = MetricsExposition.ContentType(format);
             context.Response.ContentLength = buffer.Length;

@@ -6,12 +6,9 @@ namespace FlowExporter.Http;
 /// An <see cref="IBufferWriter{T}"/> over pooled 64 KiB segments: a large exposition is rendered without ever
 /// copying into one huge array, then streamed out; the segments go back to the pool on dispose.
 /// </summary>
-/// <param name="pool">Where segments come from (the exporter's <see cref="ExpositionBufferPool"/>); the shared pool
-/// when null.</param>
-public sealed class SegmentedBuffer(ArrayPool<byte>? pool = null) : IBufferWriter<byte>, IDisposable
+/// <param name="pool">Where segments come from and go back to (the exporter's one pool).</param>
+public sealed class SegmentedBuffer(ExpositionBufferPool pool) : IBufferWriter<byte>, IDisposable
 {
-    private const int SegmentSize = ExpositionBufferPool.SegmentSize;
-    private readonly ArrayPool<byte> _pool = pool ?? ArrayPool<byte>.Shared;
     private readonly List<(byte[] Array, int Used)> _segments = [];
     private byte[]? _current;
     private int _used;
@@ -49,12 +46,11 @@ public sealed class SegmentedBuffer(ArrayPool<byte>? pool = null) : IBufferWrite
     public void Dispose()
     {
         Seal();
-        foreach (var (array, _) in _segments)
+        if (_segments.Count > 0)
         {
-            _pool.Return(array);
+            pool.Return([.. _segments.Select(segment => segment.Array)]);
+            _segments.Clear();
         }
-
-        _segments.Clear();
     }
 
     private byte[] Ensure(int sizeHint)
@@ -63,7 +59,7 @@ public sealed class SegmentedBuffer(ArrayPool<byte>? pool = null) : IBufferWrite
         if (_current is null || _current.Length - _used < sizeHint)
         {
             Seal();
-            _current = _pool.Rent(Math.Max(SegmentSize, sizeHint));
+            _current = pool.Rent(sizeHint);
             _used = 0;
         }
 

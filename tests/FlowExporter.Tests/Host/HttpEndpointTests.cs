@@ -1,6 +1,7 @@
 using System.Net;
 using FlowExporter.Configuration;
 using FlowExporter.Hosting;
+using FlowExporter.Http;
 using FlowExporter.TestSupport;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -50,6 +51,16 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Matches(new System.Text.RegularExpressions.Regex("^dotnet_gc_full_collections [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline), body);
         var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
+    }
+
+    [Fact]
+    public async Task The_memory_kept_between_scrapes_is_exported()
+    {
+        // The first scrape of this small exporter fits in one segment; the next one reports that segment kept idle.
+        var first = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains("flowexporter_exposition_idle_bytes 0\n", first, StringComparison.Ordinal);
+        var second = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains($"flowexporter_exposition_idle_bytes {ExpositionBufferPool.SegmentSize}\n", second, StringComparison.Ordinal);
     }
 
     [Fact]
