@@ -23,6 +23,7 @@ public sealed class EntrySizeTests
     public void Per_series_structs_have_no_padding()
     {
         Assert.Equal(64, Unsafe.SizeOf<SeriesKey>());
-        Assert.Equal(232, Unsafe.SizeOf<QualityCounters>());
+        Assert.Equal(108, Unsafe.SizeOf<QualityCellCounts>());
+        Assert.Equal(120, Unsafe.SizeOf<QualitySeriesState>());
     }
 }

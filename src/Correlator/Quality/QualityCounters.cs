@@ -6,7 +6,8 @@ namespace FlowExporter.Correlator.Quality;
 
 /// <summary>
 /// The cumulative quality counters of one series (forward: initiator to target), and its handshake histogram with
-/// non-cumulative bucket counts.
+/// non-cumulative bucket counts, as a snapshot carries them (the store keeps them in 32-bit cells:
+/// <see cref="QualityCellCounts"/>).
 /// </summary>
 public struct QualityCounters
 {
@@ -26,8 +27,10 @@ public struct QualityCounters
 }
 
 /// <summary>Attempts per <see cref="AttemptResult"/>.</summary>
-[InlineArray(4)]
+[InlineArray(Length)]
 public struct AttemptCounts
 {
+    public const int Length = 4;
+
     private ulong _first;
 }

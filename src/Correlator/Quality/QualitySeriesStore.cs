@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using FlowExporter.Correlator.Collections;
 using FlowExporter.Correlator.Series;
 
@@ -9,14 +10,19 @@ namespace FlowExporter.Correlator.Quality;
 /// snapshot has carried its final values, then leaves. Bounded: a connection that finds no room is not counted.
 /// A slot of -1 (no series) is accepted everywhere and ignored. Takes over the identity references of the keys it is
 /// given (see <see cref="SeriesKey.ReleaseIdentities"/>).
+/// Counts are stored in 32 bits (<see cref="QualityCellCounts"/>); a count that wraps adds one to its high part, kept
+/// in a dictionary by series and cell, so the snapshot's 64-bit counts never go back.
 /// </summary>
 public sealed class QualitySeriesStore
 {
-    private readonly SlotTable<SeriesKey, State> _table;
+    private readonly SlotTable<SeriesKey, QualitySeriesState> _table;
+
+    /// <summary>The bits above 32 of the counts that passed 2^32, by <c>slot * cells + cell</c>.</summary>
+    private readonly Dictionary<long, uint> _high = [];
 
     public QualitySeriesStore(int maxSeries)
     {
-        _table = new SlotTable<SeriesKey, State>(maxSeries);
+        _table = new SlotTable<SeriesKey, QualitySeriesState>(maxSeries);
     }
 
     public int Count => _table.Count;
@@ -59,70 +65,23 @@ public sealed class QualitySeriesStore
         }
     }
 
-    public void CountAttempt(int slot, AttemptResult result)
-    {
-        if (slot >= 0)
-        {
-            _table.ValueAt(slot).Counters.Attempts[(int)result]++;
-        }
-    }
+    public void CountAttempt(int slot, AttemptResult result) => Increment(slot, QualityCellCounts.FirstAttempt + (int)result);
 
-    public void CountRetransmission(int slot, bool forward)
-    {
-        if (slot >= 0)
-        {
-            ref var counters = ref _table.ValueAt(slot).Counters;
-            if (forward)
-            {
-                counters.RetransmittedForward++;
-            }
-            else
-            {
-                counters.RetransmittedBackward++;
-            }
-        }
-    }
+    public void CountRetransmission(int slot, bool forward) =>
+        Increment(slot, forward ? QualityCellCounts.RetransmittedForward : QualityCellCounts.RetransmittedBackward);
 
-    public void CountZeroWindow(int slot, bool forward)
-    {
-        if (slot >= 0)
-        {
-            ref var counters = ref _table.ValueAt(slot).Counters;
-            if (forward)
-            {
-                counters.ZeroWindowForward++;
-            }
-            else
-            {
-                counters.ZeroWindowBackward++;
-            }
-        }
-    }
+    public void CountZeroWindow(int slot, bool forward) =>
+        Increment(slot, forward ? QualityCellCounts.ZeroWindowForward : QualityCellCounts.ZeroWindowBackward);
 
-    public void CountReset(int slot, bool fromInitiator)
-    {
-        if (slot >= 0)
-        {
-            ref var counters = ref _table.ValueAt(slot).Counters;
-            if (fromInitiator)
-            {
-                counters.ResetsForward++;
-            }
-            else
-            {
-                counters.ResetsBackward++;
-            }
-        }
-    }
+    public void CountReset(int slot, bool fromInitiator) =>
+        Increment(slot, fromInitiator ? QualityCellCounts.ResetsForward : QualityCellCounts.ResetsBackward);
 
     public void ObserveHandshake(int slot, long nanoseconds)
     {
         if (slot >= 0)
         {
-            ref var counters = ref _table.ValueAt(slot).Counters;
-            counters.HandshakeBuckets[HandshakeBuckets.IndexOf(nanoseconds)]++;
-            counters.HandshakeCount++;
-            counters.HandshakeSumNanoseconds += nanoseconds;
+            Increment(slot, QualityCellCounts.FirstBucket + HandshakeBuckets.IndexOf(nanoseconds));
+            _table.ValueAt(slot).HandshakeSumNanoseconds += nanoseconds;
         }
     }
 
@@ -146,11 +105,12 @@ public sealed class QualitySeriesStore
             }
 
             ref var state = ref _table.ValueAt(slot);
-            buffer[count++] = new QualitySample(_table.KeyAt(slot), state.Counters);
+            buffer[count++] = new QualitySample(_table.KeyAt(slot), Widen(slot, state));
             if (state.Live == 0)
             {
                 _table.KeyAt(slot).ReleaseIdentities();
                 _table.Remove(slot);
+                ForgetHigh(slot);
             }
         }
 
@@ -159,9 +119,82 @@ public sealed class QualitySeriesStore
 
     public long ApproximateBytes() => _table.ApproximateBytes();
 
-    private struct State
+    /// <summary>Sets a count as if counted (tests of counts past 2^32, which no test can count one by one).</summary>
+    internal void SetCount(int slot, int cell, ulong value)
     {
-        public QualityCounters Counters;
-        public int Live;
+        _table.ValueAt(slot).Cells[cell] = (uint)value;
+        _high.Remove(HighKey(slot, cell));
+        if (value > uint.MaxValue)
+        {
+            _high[HighKey(slot, cell)] = (uint)(value >> 32);
+        }
+    }
+
+    private static long HighKey(int slot, int cell) => ((long)slot * QualityCellCounts.Count) + cell;
+
+    private void Increment(int slot, int cell)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref var count = ref _table.ValueAt(slot).Cells[cell];
+        count++;
+        if (count == 0)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_high, HighKey(slot, cell), out _)++;
+        }
+    }
+
+    private ulong CellValue(int slot, in QualitySeriesState state, int cell)
+    {
+        ulong high = 0;
+        if (_high.Count > 0 && _high.TryGetValue(HighKey(slot, cell), out var value))
+        {
+            high = value;
+        }
+
+        return (high << 32) | state.Cells[cell];
+    }
+
+    private QualityCounters Widen(int slot, in QualitySeriesState state)
+    {
+        var counters = new QualityCounters
+        {
+            RetransmittedForward = CellValue(slot, state, QualityCellCounts.RetransmittedForward),
+            RetransmittedBackward = CellValue(slot, state, QualityCellCounts.RetransmittedBackward),
+            ZeroWindowForward = CellValue(slot, state, QualityCellCounts.ZeroWindowForward),
+            ZeroWindowBackward = CellValue(slot, state, QualityCellCounts.ZeroWindowBackward),
+            ResetsForward = CellValue(slot, state, QualityCellCounts.ResetsForward),
+            ResetsBackward = CellValue(slot, state, QualityCellCounts.ResetsBackward),
+            HandshakeSumNanoseconds = state.HandshakeSumNanoseconds,
+        };
+        for (var result = 0; result < AttemptCounts.Length; result++)
+        {
+            counters.Attempts[result] = CellValue(slot, state, QualityCellCounts.FirstAttempt + result);
+        }
+
+        for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
+        {
+            var value = CellValue(slot, state, QualityCellCounts.FirstBucket + bucket);
+            counters.HandshakeBuckets[bucket] = value;
+            counters.HandshakeCount += value;
+        }
+
+        return counters;
+    }
+
+    private void ForgetHigh(int slot)
+    {
+        if (_high.Count == 0)
+        {
+            return;
+        }
+
+        for (var cell = 0; cell < QualityCellCounts.Count; cell++)
+        {
+            _high.Remove(HighKey(slot, cell));
+        }
     }
 }

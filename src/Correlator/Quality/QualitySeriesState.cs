@@ -1,0 +1,11 @@
+namespace FlowExporter.Correlator.Quality;
+
+#pragma warning disable CA1051 // Fields on purpose: updated in place inside the series table.
+
+/// <summary>One quality series as the store keeps it: its 32-bit counts, the handshake sum, and its live connections.</summary>
+internal struct QualitySeriesState
+{
+    public QualityCellCounts Cells;
+    public int Live;
+    public long HandshakeSumNanoseconds;
+}
