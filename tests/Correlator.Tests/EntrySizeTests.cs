@@ -25,5 +25,6 @@ public sealed class EntrySizeTests
         Assert.Equal(64, Unsafe.SizeOf<SeriesKey>());
         Assert.Equal(108, Unsafe.SizeOf<QualityCellCounts>());
         Assert.Equal(120, Unsafe.SizeOf<QualitySeriesState>());
+        Assert.Equal(192, Unsafe.SizeOf<QualitySample>()); // a snapshot's copy, kept between scrapes
     }
 }

@@ -98,7 +98,7 @@ internal sealed class QualityMetricsWriter
             var rendered = false;
             for (var result = 0; result < ResultLabels.Length; result++)
             {
-                var count = sample.Counters.Attempts[result];
+                var count = sample.Count(QualityCellCounts.FirstAttempt + result);
                 if (count != 0)
                 {
                     if (!rendered)
@@ -112,9 +112,9 @@ internal sealed class QualityMetricsWriter
             }
         }
 
-        WritePerDirection(writer, Retransmitted, quality, static (in QualityCounters c) => (c.RetransmittedForward, c.RetransmittedBackward));
-        WritePerDirection(writer, ZeroWindow, quality, static (in QualityCounters c) => (c.ZeroWindowForward, c.ZeroWindowBackward));
-        WritePerDirection(writer, Resets, quality, static (in QualityCounters c) => (c.ResetsForward, c.ResetsBackward));
+        WritePerDirection(writer, Retransmitted, quality, QualityCellCounts.RetransmittedForward, QualityCellCounts.RetransmittedBackward);
+        WritePerDirection(writer, ZeroWindow, quality, QualityCellCounts.ZeroWindowForward, QualityCellCounts.ZeroWindowBackward);
+        WritePerDirection(writer, Resets, quality, QualityCellCounts.ResetsForward, QualityCellCounts.ResetsBackward);
         _labels.WriteNodeGauge(writer, QualitySeries, snapshot.QualitySeriesCount);
         _labels.WriteNodeGauge(writer, QualitySeriesMax, snapshot.MaxQualitySeries);
         _labels.WriteNodeGauge(writer, QualitySeriesRejected, snapshot.QualityRejectedConnections);
@@ -141,8 +141,8 @@ internal sealed class QualityMetricsWriter
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            var counters = sample.Counters;
-            if (sample.Key.Protocol != IpProtocol.Tcp || counters.HandshakeCount == 0)
+            var handshakes = sample.Key.Protocol == IpProtocol.Tcp ? sample.HandshakeCount : 0;
+            if (handshakes == 0)
             {
                 continue;
             }
@@ -152,22 +152,22 @@ internal sealed class QualityMetricsWriter
             ulong cumulative = 0;
             for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
             {
-                cumulative += counters.HandshakeBuckets[bucket];
+                cumulative += sample.Count(QualityCellCounts.FirstBucket + bucket);
                 writer.Sample(Handshake, "_bucket"u8, labels, BucketLabels[bucket], default, cumulative);
             }
 
-            writer.Sample(Handshake, "_sum"u8, labels, default, default, counters.HandshakeSumNanoseconds / 1e9);
-            writer.Sample(Handshake, "_count"u8, labels, default, default, counters.HandshakeCount);
+            writer.Sample(Handshake, "_sum"u8, labels, default, default, sample.HandshakeSumNanoseconds / 1e9);
+            writer.Sample(Handshake, "_count"u8, labels, default, default, handshakes);
         }
     }
 
-    private void WritePerDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<QualitySample> quality, DirectionCounts values)
+    private void WritePerDirection(ExpositionWriter writer, MetricFamily family, ReadOnlySpan<QualitySample> quality, int forwardCell, int backwardCell)
     {
         writer.Family(family);
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            var (forward, backward) = values(sample.Counters);
+            var (forward, backward) = (sample.Count(forwardCell), sample.Count(backwardCell));
             if ((forward | backward) == 0)
             {
                 continue;
@@ -186,8 +186,6 @@ internal sealed class QualityMetricsWriter
             writer.Sample(family, default, _labelSet.Before, direction, _labelSet.After, value);
         }
     }
-
-    private delegate (ulong Forward, ulong Backward) DirectionCounts(in QualityCounters counters);
 
     private static byte[][] BuildBucketLabels()
     {

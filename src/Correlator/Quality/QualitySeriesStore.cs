@@ -105,7 +105,7 @@ public sealed class QualitySeriesStore
             }
 
             ref var state = ref _table.ValueAt(slot);
-            buffer[count++] = new QualitySample(_table.KeyAt(slot), Widen(slot, state));
+            buffer[count++] = new QualitySample(_table.KeyAt(slot), state, _high.Count > 0 ? HighParts(slot) : null);
             if (state.Live == 0)
             {
                 _table.KeyAt(slot).ReleaseIdentities();
@@ -147,42 +147,20 @@ public sealed class QualitySeriesStore
         }
     }
 
-    private ulong CellValue(int slot, in QualitySeriesState state, int cell)
+    /// <summary>The high parts of a series' counts, or null when none passed 2^32 (almost always).</summary>
+    private uint[]? HighParts(int slot)
     {
-        ulong high = 0;
-        if (_high.Count > 0 && _high.TryGetValue(HighKey(slot, cell), out var value))
+        uint[]? high = null;
+        for (var cell = 0; cell < QualityCellCounts.Count; cell++)
         {
-            high = value;
+            if (_high.TryGetValue(HighKey(slot, cell), out var value))
+            {
+                high ??= new uint[QualityCellCounts.Count];
+                high[cell] = value;
+            }
         }
 
-        return (high << 32) | state.Cells[cell];
-    }
-
-    private QualityCounters Widen(int slot, in QualitySeriesState state)
-    {
-        var counters = new QualityCounters
-        {
-            RetransmittedForward = CellValue(slot, state, QualityCellCounts.RetransmittedForward),
-            RetransmittedBackward = CellValue(slot, state, QualityCellCounts.RetransmittedBackward),
-            ZeroWindowForward = CellValue(slot, state, QualityCellCounts.ZeroWindowForward),
-            ZeroWindowBackward = CellValue(slot, state, QualityCellCounts.ZeroWindowBackward),
-            ResetsForward = CellValue(slot, state, QualityCellCounts.ResetsForward),
-            ResetsBackward = CellValue(slot, state, QualityCellCounts.ResetsBackward),
-            HandshakeSumNanoseconds = state.HandshakeSumNanoseconds,
-        };
-        for (var result = 0; result < AttemptCounts.Length; result++)
-        {
-            counters.Attempts[result] = CellValue(slot, state, QualityCellCounts.FirstAttempt + result);
-        }
-
-        for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
-        {
-            var value = CellValue(slot, state, QualityCellCounts.FirstBucket + bucket);
-            counters.HandshakeBuckets[bucket] = value;
-            counters.HandshakeCount += value;
-        }
-
-        return counters;
+        return high;
     }
 
     private void ForgetHigh(int slot)
