@@ -60,4 +60,30 @@ public sealed class ExpositionWriterTests
 
         Assert.Equal("test_bytes_total{alias=\"x\uFFFDy\"} +Inf\n", text);
     }
+
+    [Fact]
+    public void A_histogram_series_is_its_buckets_sum_and_count_with_or_without_labels()
+    {
+        var latency = new MetricFamily("test_seconds", MetricType.Histogram, "Latency.");
+        byte[][] buckets = [ExpositionWriter.RenderLabel("le"u8, "0.5"), ExpositionWriter.RenderLabel("le"u8, "+Inf")];
+        var pair = new LabelSet();
+        pair.Add("pod"u8, "web-0");
+        pair.Add("port"u8, "443");
+        var text = Render(ExpositionFormat.PrometheusText, w =>
+        {
+            w.Histogram(latency, pair.All, buckets, [3, 4], 1.25, 4);
+            w.Histogram(latency, default, buckets, [0, 18446744073709551615], 0, 18446744073709551615);
+        });
+
+        Assert.Equal(
+            "test_seconds_bucket{pod=\"web-0\",port=\"443\",le=\"0.5\"} 3\n" +
+            "test_seconds_bucket{pod=\"web-0\",port=\"443\",le=\"+Inf\"} 4\n" +
+            "test_seconds_sum{pod=\"web-0\",port=\"443\"} 1.25\n" +
+            "test_seconds_count{pod=\"web-0\",port=\"443\"} 4\n" +
+            "test_seconds_bucket{le=\"0.5\"} 0\n" +
+            "test_seconds_bucket{le=\"+Inf\"} 18446744073709551615\n" +
+            "test_seconds_sum 0\n" +
+            "test_seconds_count 18446744073709551615\n",
+            text);
+    }
 }

@@ -137,6 +137,7 @@ internal sealed class QualityMetricsWriter
 
     private void WriteHistogram(ExpositionWriter writer, ReadOnlySpan<QualitySample> quality)
     {
+        Span<ulong> cumulativeCounts = stackalloc ulong[HandshakeBuckets.Count];
         writer.Family(Handshake);
         for (var i = 0; i < quality.Length; i++)
         {
@@ -148,16 +149,14 @@ internal sealed class QualityMetricsWriter
             }
 
             _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
-            var labels = _labelSet.All;
             ulong cumulative = 0;
             for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
             {
                 cumulative += sample.Count(QualityCellCounts.FirstBucket + bucket);
-                writer.Sample(Handshake, "_bucket"u8, labels, BucketLabels[bucket], default, cumulative);
+                cumulativeCounts[bucket] = cumulative;
             }
 
-            writer.Sample(Handshake, "_sum"u8, labels, default, default, sample.HandshakeSumNanoseconds / 1e9);
-            writer.Sample(Handshake, "_count"u8, labels, default, default, handshakes);
+            writer.Histogram(Handshake, _labelSet.All, BucketLabels, cumulativeCounts, sample.HandshakeSumNanoseconds / 1e9, handshakes);
         }
     }
 

@@ -133,6 +133,61 @@ public sealed class ExpositionWriter
         _output.Advance(position);
     }
 
+    /// <summary>
+    /// One histogram series in one write: a <c>_bucket</c> sample per bucket (<paramref name="bucketLabels"/>, each a
+    /// rendered <c>le="..."</c>, with its cumulative count), then <c>_sum</c> and <c>_count</c>, all with
+    /// <paramref name="labels"/>. The bucket lines share their start (<c>name_bucket{labels,</c>), written once and
+    /// copied, so the cost per line is one copy and a number.
+    /// </summary>
+    public void Histogram(MetricFamily family, ReadOnlySpan<byte> labels, ReadOnlySpan<byte[]> bucketLabels, ReadOnlySpan<ulong> cumulativeCounts, double sum, ulong count)
+    {
+        var name = family.SampleName;
+        var longestBucket = 0;
+        foreach (var bucket in bucketLabels)
+        {
+            longestBucket = Math.Max(longestBucket, bucket.Length);
+        }
+
+        var prefixLength = name.Length + "_bucket{"u8.Length + labels.Length + (labels.IsEmpty ? 0 : 1);
+        var lineRoom = prefixLength + longestBucket + MaxNumberBytes + 3;
+        var tailRoom = 2 * (name.Length + "_count"u8.Length + labels.Length + MaxNumberBytes + 4);
+        var span = _output.GetSpan((lineRoom * bucketLabels.Length) + tailRoom);
+
+        var position = 0;
+        Append(span, name, ref position);
+        Append(span, "_bucket{"u8, ref position);
+        if (!labels.IsEmpty)
+        {
+            Append(span, labels, ref position);
+            span[position++] = (byte)',';
+        }
+
+        var prefix = span[..prefixLength];
+        for (var i = 0; i < bucketLabels.Length; i++)
+        {
+            if (i > 0)
+            {
+                Append(span, prefix, ref position);
+            }
+
+            Append(span, bucketLabels[i], ref position);
+            span[position++] = (byte)'}';
+            span[position++] = (byte)' ';
+            cumulativeCounts[i].TryFormat(span[position..], out var written, default, CultureInfo.InvariantCulture);
+            position += written;
+            span[position++] = (byte)'\n';
+        }
+
+        position += WriteSampleStart(span[position..], family, "_sum"u8, labels, default, default);
+        position += FormatValue(sum, span[position..]);
+        span[position++] = (byte)'\n';
+        position += WriteSampleStart(span[position..], family, "_count"u8, labels, default, default);
+        count.TryFormat(span[position..], out var countWritten, default, CultureInfo.InvariantCulture);
+        position += countWritten;
+        span[position++] = (byte)'\n';
+        _output.Advance(position);
+    }
+
     /// <summary>One label rendered once, <c>name="value"</c>, for the <c>own</c> part of <see cref="Sample(MetricFamily, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ReadOnlySpan{byte}, ulong)"/>.</summary>
     public static byte[] RenderLabel(ReadOnlySpan<byte> name, string value)
     {
@@ -180,6 +235,12 @@ public sealed class ExpositionWriter
 
         span[position++] = (byte)' ';
         return position;
+    }
+
+    private static void Append(Span<byte> span, ReadOnlySpan<byte> bytes, ref int position)
+    {
+        bytes.CopyTo(span[position..]);
+        position += bytes.Length;
     }
 
     private static void AppendPart(Span<byte> span, ReadOnlySpan<byte> part, ref int position, ref int parts)
