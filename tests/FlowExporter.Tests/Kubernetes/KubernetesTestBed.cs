@@ -67,7 +67,7 @@ internal sealed class KubernetesTestBed : IAsyncDisposable
             PublishInterval = TimeSpan.FromMilliseconds(20),
             BackoffInitial = TimeSpan.FromMilliseconds(50),
             BackoffMax = TimeSpan.FromMilliseconds(200),
-            RequestTimeout = TimeSpan.FromSeconds(2),
+            RequestTimeout = TimeSpan.FromSeconds(5), // generous: an exact count of errors must not gain a timeout on a loaded host
             Retention = TimeSpan.FromMinutes(2),
         };
         options = tune?.Invoke(options) ?? options;

@@ -13,11 +13,13 @@ public sealed class OvsdbMonitorSourceTests
 
     private static string InitialResult() => JsonDocument.Parse(Session[0]).RootElement.GetProperty("result").GetRawText();
 
-    private static OvsOptions Options(string target) =>
+    /// <param name="quietSeconds">The probe interval and timeout: short where the test is about them, long where a probe
+    /// the fake server does not expect (a loaded host slowing the test down) would start a second session.</param>
+    private static OvsOptions Options(string target, double quietSeconds = 1) =>
         OvsOptions.Defaults(OvsMode.Ovsdb, target) with
         {
-            Timeout = TimeSpan.FromSeconds(1),
-            ProbeInterval = TimeSpan.FromSeconds(1),
+            Timeout = TimeSpan.FromSeconds(quietSeconds),
+            ProbeInterval = TimeSpan.FromSeconds(quietSeconds),
             MinBackoff = TimeSpan.FromMilliseconds(50),
             MaxBackoff = TimeSpan.FromMilliseconds(200),
         };
@@ -41,7 +43,7 @@ public sealed class OvsdbMonitorSourceTests
             await c.SendAsync(Session[1], ct);
             await c.IdleAsync(ct);
         });
-        var source = _kit.Monitor(Options(server.Target));
+        var source = _kit.Monitor(Options(server.Target, quietSeconds: 30));
         await source.StartAsync(CancellationToken.None);
         try
         {
