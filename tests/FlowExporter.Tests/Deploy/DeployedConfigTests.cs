@@ -40,6 +40,8 @@ public sealed class DeployedConfigTests : IDisposable
         Assert.Equal(9004, options.Listen.Port);
         Assert.True(options.Capture.Enabled);
         Assert.False(options.Capture.Promiscuous);
+        Assert.True(options.Quality.Enabled);
+        Assert.Equal(20_000, options.Quality.MaxSeries); // sized to the DaemonSet's memory limit (docs/deploy.md)
 
         var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
         Assert.NotNull(ovs);
