@@ -142,13 +142,11 @@ internal sealed class QualityMetricsWriter
         for (var i = 0; i < quality.Length; i++)
         {
             ref readonly var sample = ref quality[i];
-            var handshakes = sample.Key.Protocol == IpProtocol.Tcp ? sample.HandshakeCount : 0;
-            if (handshakes == 0)
+            if (sample.Key.Protocol != IpProtocol.Tcp)
             {
                 continue;
             }
 
-            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
             ulong cumulative = 0;
             for (var bucket = 0; bucket < HandshakeBuckets.Count; bucket++)
             {
@@ -156,7 +154,14 @@ internal sealed class QualityMetricsWriter
                 cumulativeCounts[bucket] = cumulative;
             }
 
-            writer.Histogram(Handshake, _labelSet.All, BucketLabels, cumulativeCounts, sample.HandshakeSumNanoseconds / 1e9, handshakes);
+            // The +Inf bucket's cumulative count is the handshake count.
+            if (cumulative == 0)
+            {
+                continue;
+            }
+
+            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+            writer.Histogram(Handshake, _labelSet.All, BucketLabels, cumulativeCounts, sample.HandshakeSumNanoseconds / 1e9, cumulative);
         }
     }
 
