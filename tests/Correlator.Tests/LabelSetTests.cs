@@ -40,8 +40,8 @@ public sealed class LabelSetTests
             w.BeginSample(Bytes);
             w.Label("pod"u8, "a\"b\\c\nd");
             w.Label("port"u8, 443);
-            w.LabelRaw("direction"u8, "initiator_to_target"u8);
-            w.LabelRaw("evidence"u8, "syn"u8);
+            w.Label("direction"u8, "initiator_to_target");
+            w.Label("evidence"u8, "syn");
             w.Value(7UL);
         });
 

@@ -44,15 +44,7 @@ public sealed class ExpositionWriter
         WriteRaw("\""u8);
     }
 
-    /// <summary>A label whose value is already escaped UTF-8 (see <see cref="Escape"/>): constants and cached values.</summary>
-    public void LabelRaw(ReadOnlySpan<byte> name, ReadOnlySpan<byte> escapedValue)
-    {
-        StartLabel(name);
-        WriteRaw(escapedValue);
-        WriteRaw("\""u8);
-    }
-
-    /// <summary>A label value escaped and encoded once, for <see cref="LabelRaw"/>.</summary>
+    /// <summary>A label value escaped and encoded once, for <see cref="LabelSet.AddRaw"/>.</summary>
     public static byte[] Escape(string value)
     {
         var buffer = new ArrayBufferWriter<byte>();
