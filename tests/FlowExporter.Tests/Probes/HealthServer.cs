@@ -6,7 +6,7 @@ namespace FlowExporter.Tests.Probes;
 
 /// <summary>
 /// A real HTTP/1.1 responder on a loopback port for probe tests: answers every request with a fixed status after an
-/// optional delay, and counts requests and the most connections it served at once. <see cref="Silent"/> accepts and
+/// optional delay, and counts requests and the most it was answering at once. <see cref="Silent"/> accepts and
 /// never answers.
 /// </summary>
 internal sealed class HealthServer : IAsyncDisposable
@@ -87,12 +87,7 @@ internal sealed class HealthServer : IAsyncDisposable
     private async Task ServeAsync(Socket socket)
     {
         using var _ = socket;
-        var active = Interlocked.Increment(ref _active);
-        int seen;
-        while (active > (seen = Volatile.Read(ref _maxActive)) && Interlocked.CompareExchange(ref _maxActive, active, seen) != seen)
-        {
-        }
-
+        var counted = false;
         try
         {
             var buffer = new byte[4096];
@@ -109,11 +104,24 @@ internal sealed class HealthServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref _requests);
+
+            // A request counts as active from its arrival to the start of its answer: inside the time the client holds
+            // it, so the most seen at once is never more than the client ran at once. (Counting until this task ends
+            // would overlap the client's next request, which it may send as soon as it has read this answer.)
+            counted = true;
+            var active = Interlocked.Increment(ref _active);
+            int seen;
+            while (active > (seen = Volatile.Read(ref _maxActive)) && Interlocked.CompareExchange(ref _maxActive, active, seen) != seen)
+            {
+            }
+
             if (Delay > TimeSpan.Zero)
             {
                 await Task.Delay(Delay, _stop.Token);
             }
 
+            Interlocked.Decrement(ref _active);
+            counted = false;
             var body = Status == 200 ? "ok\n" : "failing\n";
             var response = $"HTTP/1.1 {Status} X\r\nContent-Type: text/plain\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}";
             await socket.SendAsync(Encoding.ASCII.GetBytes(response), _stop.Token);
@@ -124,7 +132,10 @@ internal sealed class HealthServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
+            if (counted)
+            {
+                Interlocked.Decrement(ref _active);
+            }
         }
     }
 }
