@@ -217,17 +217,35 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         }
     }
 
-    private static IEnumerable<IpAddress> LocalAddresses()
+    /// <summary>
+    /// This machine's addresses. On a node, pods' veths come and go all the time: an interface deleted between the
+    /// listing and the reading of its properties (which reads its files under /sys) is skipped, not the whole list.
+    /// </summary>
+    private static List<IpAddress> LocalAddresses()
     {
+        NetworkInterface[] interfaces;
         try
         {
-            return [.. NetworkInterface.GetAllNetworkInterfaces()
-                .SelectMany(i => i.GetIPProperties().UnicastAddresses)
-                .Select(a => IpAddress.FromIPAddress(a.Address))];
+            interfaces = NetworkInterface.GetAllNetworkInterfaces();
         }
         catch (NetworkInformationException)
         {
             return [];
         }
+
+        var addresses = new List<IpAddress>();
+        foreach (var networkInterface in interfaces)
+        {
+            try
+            {
+                addresses.AddRange(networkInterface.GetIPProperties().UnicastAddresses.Select(a => IpAddress.FromIPAddress(a.Address)));
+            }
+            catch (Exception e) when (e is NetworkInformationException or IOException or UnauthorizedAccessException)
+            {
+                // Gone since the listing: it has no addresses left to exclude.
+            }
+        }
+
+        return addresses;
     }
 }
