@@ -58,8 +58,24 @@ public sealed class SnmpdWalkTests
         Assert.True(snapshot.Ports.Single(p => p.Name == "lo").ReceiveBytes > 0);
     }
 
-    private static HashSet<(string Name, uint IfIndex)> HostInterfaces() =>
-        [.. Directory.GetDirectories("/sys/class/net").Select(d => (Path.GetFileName(d), uint.Parse(File.ReadAllText(Path.Combine(d, "ifindex")).Trim(), System.Globalization.CultureInfo.InvariantCulture)))];
+    private static HashSet<(string Name, uint IfIndex)> HostInterfaces()
+    {
+        var interfaces = new HashSet<(string Name, uint IfIndex)>();
+        foreach (var directory in Directory.GetDirectories("/sys/class/net"))
+        {
+            var index = Path.Combine(directory, "ifindex");
+            try
+            {
+                interfaces.Add((Path.GetFileName(directory), uint.Parse(File.ReadAllText(index).Trim(), System.Globalization.CultureInfo.InvariantCulture)));
+            }
+            catch (IOException)
+            {
+                // Deleted since the listing: not there.
+            }
+        }
+
+        return interfaces;
+    }
 
     private static async Task CompareAsync(SnmpClient client, string[] authArguments, SnmpdFixture agent)
     {
