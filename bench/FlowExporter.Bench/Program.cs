@@ -124,15 +124,15 @@ internal static unsafe class Program
         new NetworkEndpoint($"ns-{pod / 200}", $"pod-{pod}", $"node-{pod % 4}", WorkloadKinds.Deployment, $"wl-{pod / 20}", HostNetwork: false, EndpointSource.Kubernetes);
 
     /// <param name="quality">Quality on (the exporter's default: its series at the default aggregation level), or off.</param>
-    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(
+    private static (CapturePipeline Pipeline, ConnectionSeriesStore Series, QualityTracker? Quality) NewPipeline(
         int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null, bool quality = true)
     {
         var series = new ConnectionSeriesStore(maxConnections);
         var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
         var qualityOptions = new QualityOptions();
-        var qualityTracker = quality ? new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series) : null;
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys, qualityTracker);
-        return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
+        var qualityTracker = quality ? new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series, keys) : null;
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections }, new ConnectionSeries(series, keys, level), qualityTracker);
+        return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series, qualityTracker);
     }
 
     /// <summary>
@@ -214,7 +214,7 @@ internal static unsafe class Program
         /// <summary>Runs the pipeline over the file once; returns this run's rate.</summary>
         public double Measure(string path, AggregationLevel level, EndpointIndex? index, bool quality)
         {
-            var (pipeline, series) = NewPipeline(level: level, index: index, quality: quality);
+            var (pipeline, series, qualityTracker) = NewPipeline(level: level, index: index, quality: quality);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             var reader = CaptureFileReader.Open(stream);
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -224,10 +224,10 @@ internal static unsafe class Program
             _allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             _best = Math.Max(_best, _packets / stopwatch.Elapsed.TotalSeconds);
             _connections = pipeline.Tracker.Count;
-            _qualitySeries = pipeline.Tracker.Quality?.Store.Count ?? 0;
+            _qualitySeries = qualityTracker?.Store.Count ?? 0;
             _tableBytes = pipeline.Tracker.ApproximateBytes();
             _seriesBytes = series.ApproximateBytes();
-            _qualityBytes = pipeline.Tracker.Quality?.Store.ApproximateBytes() ?? 0;
+            _qualityBytes = qualityTracker?.Store.ApproximateBytes() ?? 0;
             return _packets / stopwatch.Elapsed.TotalSeconds;
         }
 
@@ -248,7 +248,7 @@ internal static unsafe class Program
     /// <summary>Replays the file a second time into the same (already grown) table: allocation per packet in steady state.</summary>
     private static void SteadyStateAllocation(string path, AggregationLevel level, EndpointIndex? index)
     {
-        var (pipeline, _) = NewPipeline(level: level, index: index);
+        var (pipeline, _, _) = NewPipeline(level: level, index: index);
         using (var first = File.OpenRead(path))
         {
             pipeline.ProcessAll(CaptureFileReader.Open(first));
@@ -278,7 +278,7 @@ internal static unsafe class Program
         long packets = 0;
         for (var run = 0; run < 3; run++)
         {
-            var (pipeline, _) = NewPipeline();
+            var (pipeline, _, _) = NewPipeline();
             _callbackPipeline = pipeline;
             using var device = new CaptureFileReaderDevice(path);
             device.Open();
@@ -416,7 +416,7 @@ internal static unsafe class Program
 
     private static void RenderCase(int connections, string name, bool quality, EndpointIndex? index)
     {
-        var (pipeline, series) = NewPipeline(connections + 10, index: index, quality: quality);
+        var (pipeline, series, qualityTracker) = NewPipeline(connections + 10, index: index, quality: quality);
         for (var i = 0; i < connections; i++)
         {
             var port = (ushort)(32768 + (i % 28000));
@@ -439,7 +439,7 @@ internal static unsafe class Program
                 var before = GC.GetAllocatedBytesForCurrentThread();
                 var stopwatch = Stopwatch.StartNew();
                 using var buffer = new SegmentedBuffer(pool);
-                snapshot.Capture(pipeline, series);
+                snapshot.Capture(pipeline, series, qualityTracker);
                 writer.Write(new ExpositionWriter(buffer, format), snapshot, ["veth0"], index);
                 stopwatch.Stop();
                 allocated = GC.GetAllocatedBytesForCurrentThread() - before;

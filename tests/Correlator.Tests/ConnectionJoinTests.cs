@@ -24,7 +24,7 @@ public sealed class ConnectionJoinTests
         var series = new ConnectionSeriesStore(100);
         var pipeline = new CapturePipeline(
             new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), series),
+            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
             new FragmentTracker(16, TimeSpan.FromSeconds(30)));
         foreach (var packet in packets)
         {
@@ -32,7 +32,7 @@ public sealed class ConnectionJoinTests
         }
 
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(pipeline, series);
+        snapshot.Capture(pipeline, series, null);
         var buffer = new ArrayBufferWriter<byte>();
         new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus).Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, interfaces, index);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -100,7 +100,7 @@ public sealed class ConnectionJoinTests
         var series = new ConnectionSeriesStore(100);
         var pipeline = new CapturePipeline(
             new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), series),
+            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
             new FragmentTracker(16, TimeSpan.FromSeconds(30)));
         var packet = Packets.Tcp("10.244.1.5", 40000, "10.244.2.9", 5432, TcpFlags.Syn);
         pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
@@ -108,7 +108,7 @@ public sealed class ConnectionJoinTests
         string Scrape(EndpointIndex index)
         {
             var snapshot = new ConnectionSnapshot();
-            snapshot.Capture(pipeline, series);
+            snapshot.Capture(pipeline, series, null);
             var buffer = new ArrayBufferWriter<byte>();
             writer.Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, ["veth0"], index);
             return Encoding.UTF8.GetString(buffer.WrittenSpan);

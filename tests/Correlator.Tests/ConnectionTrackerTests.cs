@@ -19,9 +19,8 @@ public sealed class ConnectionTrackerTests
             CloseLinger = TimeSpan.FromSeconds(5),
             MaxConnections = max,
             EvictionMinIdle = TimeSpan.FromSeconds(5),
-            Aggregation = aggregation,
         },
-        _series);
+        new ConnectionSeries(_series, aggregation));
 
     private static void Observe(ConnectionTracker tracker, DecodedPacket packet, int bytes, long at) =>
         Assert.True(tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, bytes, at));
@@ -212,7 +211,7 @@ public sealed class ConnectionTrackerTests
     public void The_series_cap_keeps_tracking_and_counts_what_it_cannot_export()
     {
         var series = new ConnectionSeriesStore(1);
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions(), series);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series));
         Assert.True(tracker.Observe(0, Packets.Udp("10.0.0.1", 1, "10.0.0.2", 2), 1, 2, 10, 0));
         Assert.True(tracker.Observe(0, Packets.Udp("10.0.0.3", 1, "10.0.0.2", 2), 1, 2, 30, 0));
         Assert.Equal(2, tracker.Count);

@@ -44,7 +44,7 @@ public sealed class PodAggregationTests
         var series = new ConnectionSeriesStore(maxSeries);
         var keys = new SeriesKeyFactory("node-a", () => _index);
         keys.NameInterface(0, "eth0");
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { Aggregation = level }, series, keys);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series, keys, level));
         return (tracker, series, keys);
     }
 
@@ -55,7 +55,7 @@ public sealed class PodAggregationTests
     {
         var pipeline = new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(16, TimeSpan.FromSeconds(30)));
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(pipeline, series);
+        snapshot.Capture(pipeline, series, null);
         var buffer = new ArrayBufferWriter<byte>();
         new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus).Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, ["eth0"], index);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -189,7 +189,7 @@ public sealed class PodAggregationTests
             lookups++;
             return _index;
         });
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { Aggregation = AggregationLevel.PodPair }, series, keys);
+        var tracker = new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series, keys, AggregationLevel.PodPair));
         for (var i = 0; i < 10; i++)
         {
             Observe(tracker, Packets.Tcp("10.244.1.5", 40000, "10.244.2.9", 5432, i == 0 ? Syn : TcpFlags.Ack), 66, Second);

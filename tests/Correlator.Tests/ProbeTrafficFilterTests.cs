@@ -66,7 +66,7 @@ public sealed class ProbeTrafficFilterTests
         series = new ConnectionSeriesStore(100);
         return new CapturePipeline(
             new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), series),
+            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
             new FragmentTracker(16, TimeSpan.FromSeconds(30)));
     }
 

@@ -55,11 +55,12 @@ public sealed class ConnectionSnapshot
     /// Fills the snapshot from the pipeline (the caller holds the pipeline's lock). Series whose connections all ended
     /// leave the store here: this snapshot is the one that shows their final values.
     /// </summary>
-    public void Capture(CapturePipeline pipeline, ConnectionSeriesStore series)
+    /// <param name="series">The store of the pipeline's connection series.</param>
+    /// <param name="quality">The pipeline's connection quality; null when quality is off.</param>
+    public void Capture(CapturePipeline pipeline, ConnectionSeriesStore series, QualityTracker? quality)
     {
         pipeline.Tracker.FlushCounters();
         SampleCount = series.Snapshot(ref _samples);
-        var quality = pipeline.Tracker.Quality;
         QualityOptions = quality?.Options;
         QualityCount = quality?.Store.Snapshot(ref _quality) ?? 0;
         QualitySeriesCount = quality?.Store.Count ?? 0;

@@ -1,67 +1,53 @@
 using FlowExporter.Correlator.Collections;
 using FlowExporter.Correlator.Decoding;
-using FlowExporter.Correlator.Quality;
-using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Connections;
 
 /// <summary>
 /// The bounded connection table. Each packet finds or opens its connection (deciding the initiator from the evidence
 /// it carries), counts its wire bytes in the connection's entry, and moves the connection to the tail of the idle list,
-/// so expiry and eviction only ever look at list heads. The entry's counts reach the connection's series when the
-/// table flushes them (<see cref="FlushCounters"/>, before every snapshot) and when the connection ends: a packet
-/// touches only its own entry, not the series store too. With a <see cref="QualityTracker"/>, each TCP segment also goes
-/// through sequence analysis and the handshake, and attempts waiting for an answer sit on a third list, oldest first,
-/// until they time out. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
+/// so expiry and eviction only ever look at list heads. The entry's counts reach the connection's series
+/// (<see cref="IConnectionSeries"/>) when the table flushes them (<see cref="FlushCounters"/>, before every snapshot)
+/// and when the connection ends: a packet touches only its own entry, not the series store too. Connection quality,
+/// when on, sits behind <see cref="IConnectionQuality"/>: the table tells it each step of each connection. Frames are
+/// one way in (<see cref="Observe(ushort, in DecodedPacket, ushort, ushort, int, long)"/>); another engine's counts
+/// are the other (<see cref="Observe(in ConnectionObservation)"/>), with the same timeouts, caps, lifecycle counters
+/// and series. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
 /// Not thread-safe: one owner drives it.
 /// </summary>
 public sealed class ConnectionTracker
 {
     private const int NoSlot = -1;
     private readonly SlotTable<ConnectionKey, Connection> _table;
-    private readonly ConnectionSeriesStore _series;
+    private readonly IConnectionSeries _series;
     private readonly Dictionary<int, LifecycleCounters> _lifecycle = [];
     private readonly long _timeout;
     private readonly long _linger;
     private readonly long _evictionMinIdle;
-    private readonly AggregationLevel _aggregation;
-    private readonly SeriesKeyFactory _keys;
-    private readonly QualityTracker? _quality;
-
-    /// <summary>
-    /// Quality state by table slot when quality is on: a parallel array, so a table without quality pays nothing for
-    /// it. Grows with the table's slots (only when a connection opens); a slot's state is set when it opens.
-    /// </summary>
-    private ConnectionQuality[] _qualityStates = [];
+    private readonly IConnectionQuality? _quality;
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
-    private ListEnds _pending = new(NoSlot, NoSlot);
     private long _now;
 
-    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, QualityTracker? quality = null)
-        : this(options, series, new SeriesKeyFactory(), quality)
-    {
-    }
-
-    /// <param name="keys">Builds each connection's series keys when it opens (with endpoint metadata at the pod and
-    /// workload levels); the only lookup on the packet path, and only for a packet that opens a connection.</param>
+    /// <param name="series">The series each connection is counted in; keys them when a connection opens (with
+    /// endpoint metadata at the pod and workload levels): the only lookup on the packet path, and only for a packet
+    /// that opens a connection.</param>
     /// <param name="quality">Connection quality, or null when it is off.</param>
-    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys, QualityTracker? quality = null)
+    public ConnectionTracker(ConnectionTrackerOptions options, IConnectionSeries series, IConnectionQuality? quality = null)
     {
-        _keys = keys;
         _quality = quality;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
         _timeout = ToNanoseconds(options.Timeout);
         _linger = ToNanoseconds(options.CloseLinger);
         _evictionMinIdle = ToNanoseconds(options.EvictionMinIdle);
-        _aggregation = options.Aggregation;
+        _quality?.Attach(_table.Capacity);
     }
 
     public int Count => _table.Count;
 
     /// <summary>Connection quality, when it is on.</summary>
-    public QualityTracker? Quality => _quality;
+    public IConnectionQuality? Quality => _quality;
 
     public int Capacity => _table.Capacity;
 
@@ -90,7 +76,7 @@ public sealed class ConnectionTracker
 
         if (slot < 0)
         {
-            slot = Open(key, packet, sourceIsA, flags);
+            slot = Open(key, sourceIsA, flags);
             if (slot < 0)
             {
                 return false;
@@ -107,7 +93,7 @@ public sealed class ConnectionTracker
 
         if (flags != TcpFlags.None)
         {
-            Track(slot, ref connection, flags, sourceIsA);
+            Track(slot, ref connection, flags, sourceIsA, _now);
         }
 
         if (!connection.IsClosing)
@@ -116,6 +102,71 @@ public sealed class ConnectionTracker
             MoveToTail(ref _idle, slot);
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// Accounts what another engine saw of one connection since its last report (its counts per side, the flags each
+    /// side sent): the connection opens, counts, closes, expires and is exported exactly as if its frames had come
+    /// through <see cref="Observe(ushort, in DecodedPacket, ushort, ushort, int, long)"/>, except that the moments in
+    /// between are the observation's first and last times. Returns false when the table was full and the observation's
+    /// new connection was dropped.
+    /// </summary>
+    public bool Observe(in ConnectionObservation observation)
+    {
+        Advance(observation.FirstSeen);
+        var key = observation.Key;
+        var isTcp = key.Protocol == IpProtocol.Tcp;
+        var firstFlags = isTcp ? observation.FirstFlags : TcpFlags.None;
+        var slot = _table.Find(key);
+        if (slot >= 0 && (firstFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && _table.ValueAt(slot).IsClosing)
+        {
+            ref var ended = ref _table.ValueAt(slot);
+            Close(slot, ended.Has(ConnectionFlags.Rst) ? CloseReason.Rst : CloseReason.Fin);
+            slot = -1;
+        }
+
+        if (slot < 0)
+        {
+            slot = Open(key, observation.FirstSenderIsA, firstFlags);
+            if (slot < 0)
+            {
+                return false;
+            }
+        }
+
+        ref var connection = ref _table.ValueAt(slot);
+        var initiatorIsA = connection.Has(ConnectionFlags.InitiatorIsA);
+        CountMany(ref connection, forward: initiatorIsA, observation.BytesFromA, observation.PacketsFromA);
+        CountMany(ref connection, forward: !initiatorIsA, observation.BytesFromB, observation.PacketsFromB);
+        var (flagsFromA, flagsFromB) = isTcp ? (observation.FlagsFromA, observation.FlagsFromB) : (TcpFlags.None, TcpFlags.None);
+        var last = Math.Max(_now, observation.LastSeen);
+        if (_quality is not null)
+        {
+            var firstReset = ((flagsFromA | flagsFromB) & TcpFlags.Rst) == 0 || connection.Has(ConnectionFlags.Rst) ? (bool?)null
+                : (initiatorIsA ? flagsFromA : flagsFromB).HasFlag(TcpFlags.Rst);
+            _quality.Observed(
+                slot,
+                key.Protocol,
+                initiatorIsA ? flagsFromA : flagsFromB,
+                initiatorIsA ? flagsFromB : flagsFromA,
+                (initiatorIsA ? observation.PacketsFromB : observation.PacketsFromA) > 0,
+                firstReset);
+        }
+
+        if ((flagsFromA | flagsFromB) != TcpFlags.None)
+        {
+            Track(slot, ref connection, flagsFromA, sourceIsA: true, last);
+            Track(slot, ref connection, flagsFromB, sourceIsA: false, last);
+        }
+
+        if (!connection.IsClosing)
+        {
+            connection.Time = last;
+            MoveToTail(ref _idle, slot);
+        }
+
+        Advance(observation.LastSeen);
         return true;
     }
 
@@ -142,17 +193,7 @@ public sealed class ConnectionTracker
             _now = now;
         }
 
-        while (_pending.Head != NoSlot)
-        {
-            var head = _pending.Head;
-            if (_now - _qualityStates[head].OpenedAt < _quality!.SynTimeoutNanoseconds)
-            {
-                break;
-            }
-
-            Unlink(ref _pending, head, pending: true);
-            _quality.TimedOut(ref _qualityStates[head]);
-        }
+        _quality?.Advance(_now);
 
         while (_closing.Head != NoSlot)
         {
@@ -178,10 +219,9 @@ public sealed class ConnectionTracker
     }
 
     /// <summary>Approximate memory held by the table's arrays.</summary>
-    public long ApproximateBytes() =>
-        _table.ApproximateBytes() + ((long)_qualityStates.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<ConnectionQuality>());
+    public long ApproximateBytes() => _table.ApproximateBytes() + (_quality?.ApproximateBytes() ?? 0);
 
-    private int Open(in ConnectionKey key, in DecodedPacket packet, bool sourceIsA, TcpFlags flags)
+    private int Open(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
     {
         var lifecycle = LifecycleFor(key.Interface, key.Protocol);
         if (_table.IsFull && !EvictOne())
@@ -197,33 +237,11 @@ public sealed class ConnectionTracker
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
         connection.Idle = ListLinks.None;
-        connection.Series = _series.Acquire(_keys.For(key, initiatorIsA, evidence, _aggregation));
-        if (_quality is not null)
-        {
-            EnsureQualityState(slot);
-            ref var quality = ref _qualityStates[slot];
-            quality = QualityTracker.Covers(key.Protocol)
-                ? _quality.Open(_keys.For(key, initiatorIsA, evidence, _quality.Options.Aggregation), key.Protocol, sourceIsA == initiatorIsA, flags)
-                : ConnectionQuality.Initial(-1);
-            quality.OpenedAt = _now;
-            if (quality.Attempt == AttemptState.SynSent)
-            {
-                Append(ref _pending, slot, pending: true);
-            }
-        }
-
+        connection.Series = _series.Open(key, initiatorIsA, evidence);
+        _quality?.Opened(slot, key, initiatorIsA, evidence, sourceIsA == initiatorIsA, flags, _now);
         Append(ref _idle, slot);
         lifecycle.Open();
         return slot;
-    }
-
-    private void EnsureQualityState(int slot)
-    {
-        if (slot >= _qualityStates.Length)
-        {
-            var size = Math.Max(slot + 1, Math.Min(Math.Max(1024, _qualityStates.Length * 2), _table.Capacity));
-            Array.Resize(ref _qualityStates, size);
-        }
     }
 
     private static (bool InitiatorIsA, InitiatorEvidence Evidence) DecideInitiator(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
@@ -253,14 +271,10 @@ public sealed class ConnectionTracker
         {
             case IpProtocol.Tcp when flags != TcpFlags.None || packet.HasTcpHeader:
                 var firstReset = (flags & TcpFlags.Rst) != 0 && !connection.Has(ConnectionFlags.Rst);
-                if (_quality!.Segment(ref _qualityStates[slot], packet, fromInitiator, firstReset, connection.Series, time))
-                {
-                    Unlink(ref _pending, slot, pending: true);
-                }
-
+                _quality!.Segment(slot, packet, fromInitiator, firstReset, connection.Series, time);
                 break;
             case IpProtocol.Udp:
-                _quality!.Datagram(ref _qualityStates[slot], fromInitiator);
+                _quality!.Datagram(slot, fromInitiator);
                 break;
             case IpProtocol.Icmp or IpProtocol.Icmpv6 when packet.QuotedProtocol != 0:
                 Unreachable(slot, packet);
@@ -280,13 +294,14 @@ public sealed class ConnectionTracker
         }
 
         ref var attempt = ref _table.ValueAt(slot);
-        if (sourceIsA == attempt.Has(ConnectionFlags.InitiatorIsA) && _quality!.Unreachable(ref _qualityStates[slot]))
+        if (sourceIsA == attempt.Has(ConnectionFlags.InitiatorIsA))
         {
-            Unlink(ref _pending, slot, pending: true);
+            _quality!.Unreachable(slot);
         }
     }
 
-    private void Track(int slot, ref Connection connection, TcpFlags flags, bool sourceIsA)
+    /// <summary>Notes a side's FIN or RST; a connection finished both ways (or reset) starts closing at <paramref name="time"/>.</summary>
+    private void Track(int slot, ref Connection connection, TcpFlags flags, bool sourceIsA, long time)
     {
         if ((flags & TcpFlags.Rst) != 0)
         {
@@ -302,7 +317,7 @@ public sealed class ConnectionTracker
         if (finished && !connection.IsClosing)
         {
             connection.Flags |= ConnectionFlags.Closing;
-            connection.Time = _now;
+            connection.Time = time;
             Unlink(ref _idle, slot);
             Append(ref _closing, slot);
         }
@@ -340,16 +355,7 @@ public sealed class ConnectionTracker
 
         Flush(ref connection);
         _series.Release(connection.Series);
-        if (_quality is not null)
-        {
-            ref var quality = ref _qualityStates[slot];
-            if (quality.Attempt == AttemptState.SynSent)
-            {
-                Unlink(ref _pending, slot, pending: true);
-            }
-
-            _quality.Close(ref quality);
-        }
+        _quality?.Closed(slot);
 
         var key = _table.KeyAt(slot);
         LifecycleFor(key.Interface, key.Protocol).Close(reason);
@@ -368,6 +374,30 @@ public sealed class ConnectionTracker
 
         byteCount += bytes;
         packetCount++;
+    }
+
+    /// <summary>Counts what another engine reported for one direction, flushing first when a count would overflow.</summary>
+    private void CountMany(ref Connection connection, bool forward, ulong bytes, ulong packets)
+    {
+        if ((bytes | packets) == 0)
+        {
+            return;
+        }
+
+        ref var byteCount = ref forward ? ref connection.ForwardBytes : ref connection.BackwardBytes;
+        ref var packetCount = ref forward ? ref connection.ForwardPackets : ref connection.BackwardPackets;
+        if (bytes > uint.MaxValue - byteCount || packets > uint.MaxValue - packetCount)
+        {
+            Flush(ref connection);
+            if (bytes > uint.MaxValue || packets > uint.MaxValue)
+            {
+                _series.Add(connection.Series, forward ? bytes : 0, forward ? 0 : bytes, forward ? packets : 0, forward ? 0 : packets);
+                return;
+            }
+        }
+
+        byteCount += (uint)bytes;
+        packetCount += (uint)packets;
     }
 
     private void Flush(ref Connection connection)
@@ -396,18 +426,17 @@ public sealed class ConnectionTracker
         return counters;
     }
 
-    /// <summary>The links of a slot in the idle or closing list, or (<paramref name="pending"/>) in the attempts list.</summary>
-    private ref ListLinks Links(int slot, bool pending) =>
-        ref pending ? ref _qualityStates[slot].Pending : ref _table.ValueAt(slot).Idle;
+    /// <summary>The links of a slot in the idle or closing list.</summary>
+    private ref ListLinks Links(int slot) => ref _table.ValueAt(slot).Idle;
 
-    private void Append(ref ListEnds list, int slot, bool pending = false)
+    private void Append(ref ListEnds list, int slot)
     {
-        ref var links = ref Links(slot, pending);
+        ref var links = ref Links(slot);
         links.Previous = list.Tail;
         links.Next = NoSlot;
         if (list.Tail != NoSlot)
         {
-            Links(list.Tail, pending).Next = slot;
+            Links(list.Tail).Next = slot;
         }
         else
         {
@@ -417,12 +446,12 @@ public sealed class ConnectionTracker
         list.Tail = slot;
     }
 
-    private void Unlink(ref ListEnds list, int slot, bool pending = false)
+    private void Unlink(ref ListEnds list, int slot)
     {
-        ref var links = ref Links(slot, pending);
+        ref var links = ref Links(slot);
         if (links.Previous != NoSlot)
         {
-            Links(links.Previous, pending).Next = links.Next;
+            Links(links.Previous).Next = links.Next;
         }
         else
         {
@@ -431,7 +460,7 @@ public sealed class ConnectionTracker
 
         if (links.Next != NoSlot)
         {
-            Links(links.Next, pending).Previous = links.Previous;
+            Links(links.Next).Previous = links.Previous;
         }
         else
         {

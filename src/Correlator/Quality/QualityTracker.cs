@@ -1,24 +1,47 @@
+using System.Runtime.CompilerServices;
+using FlowExporter.Correlator.Collections;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Quality;
 
 /// <summary>
-/// Connection quality from the packets the connection table already sees: the handshake RTT (tshark's initial RTT),
-/// how each attempt ended, and retransmitted, zero-window and reset segments. Works on the <see cref="ConnectionQuality"/>
-/// kept in each table entry; the table keeps the list of attempts waiting for an answer and says when one timed out.
-/// No allocation per packet. Not thread-safe: the table's owner drives it.
+/// Connection quality from what the connection table sees: the handshake RTT (tshark's initial RTT), how each attempt
+/// ended, and retransmitted, zero-window and reset segments. The table tells it each step through
+/// <see cref="IConnectionQuality"/>; it keeps a <see cref="ConnectionQuality"/> per table slot (a parallel array, so a
+/// table without quality pays nothing for it) and the list of attempts waiting for an answer, oldest first, until they
+/// time out. No allocation per packet. Not thread-safe: the table's owner drives it.
 /// </summary>
-public sealed class QualityTracker
+public sealed class QualityTracker : IConnectionQuality
 {
+    private const int NoSlot = -1;
     private readonly QualitySeriesStore _store;
     private readonly ConnectionSeriesStore _connections;
+    private readonly SeriesKeyFactory _keys;
+
+    /// <summary>
+    /// Quality state by table slot: grows with the table's slots (only when a connection opens); a slot's state is set
+    /// when it opens.
+    /// </summary>
+    private ConnectionQuality[] _states = [];
+    private int _tableCapacity = int.MaxValue;
+    private int _pendingHead = NoSlot;
+    private int _pendingTail = NoSlot;
 
     public QualityTracker(QualityOptions options, QualitySeriesStore store, ConnectionSeriesStore connections)
+        : this(options, store, connections, new SeriesKeyFactory())
+    {
+    }
+
+    /// <param name="keys">Keys each connection's quality series at <see cref="QualityOptions.Aggregation"/>: the
+    /// factory the connection series use, so both share one label schema and one intern table.</param>
+    public QualityTracker(QualityOptions options, QualitySeriesStore store, ConnectionSeriesStore connections, SeriesKeyFactory keys)
     {
         Options = options;
         _store = store;
         _connections = connections;
+        _keys = keys;
         SynTimeoutNanoseconds = options.SynTimeout.Ticks * 100;
     }
 
@@ -31,12 +54,171 @@ public sealed class QualityTracker
     /// <summary>Quality is kept for TCP and UDP connections only (others get <c>ConnectionQuality.Initial(-1)</c>).</summary>
     public static bool Covers(byte protocol) => protocol is IpProtocol.Tcp or IpProtocol.Udp;
 
+    public void Attach(int tableCapacity) => _tableCapacity = tableCapacity;
+
     /// <summary>
-    /// The quality state of a new TCP or UDP connection, holding its series (the store takes over the key). A TCP connection opened by its initiator's SYN starts
-    /// an attempt (<see cref="AttemptState.SynSent"/>: the table puts it on its timeout list); a UDP flow opened by its
+    /// A new connection: a TCP or UDP one gets its quality series. A TCP connection opened by its initiator's SYN
+    /// starts an attempt (<see cref="AttemptState.SynSent"/>, on the timeout list); a UDP flow opened by its
     /// initiator's datagram starts one that only an answer or an ICMP unreachable ends.
     /// </summary>
-    public ConnectionQuality Open(in SeriesKey key, byte protocol, bool openedByInitiator, TcpFlags flags)
+    public void Opened(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, bool openedByInitiator, TcpFlags flags, long now)
+    {
+        EnsureState(slot);
+        ref var quality = ref _states[slot];
+        quality = Covers(key.Protocol)
+            ? Open(_keys.For(key, initiatorIsA, evidence, Options.Aggregation), key.Protocol, openedByInitiator, flags)
+            : ConnectionQuality.Initial(-1);
+        quality.OpenedAt = now;
+        if (quality.Attempt == AttemptState.SynSent)
+        {
+            Append(slot);
+        }
+    }
+
+    public void Segment(int slot, in DecodedPacket packet, bool fromInitiator, bool firstReset, int connectionSeries, long now)
+    {
+        if (Segment(ref _states[slot], packet, fromInitiator, firstReset, connectionSeries, now))
+        {
+            Unlink(slot);
+        }
+    }
+
+    public void Datagram(int slot, bool fromInitiator) => Datagram(ref _states[slot], fromInitiator);
+
+    public void Observed(int slot, byte protocol, TcpFlags initiatorFlags, TcpFlags targetFlags, bool targetSent, bool? firstResetFromInitiator)
+    {
+        ref var quality = ref _states[slot];
+        if (protocol == IpProtocol.Udp)
+        {
+            Datagram(ref quality, fromInitiator: !targetSent);
+            return;
+        }
+
+        if (protocol != IpProtocol.Tcp)
+        {
+            return;
+        }
+
+        var waiting = quality.Attempt == AttemptState.SynSent;
+        var refused = false;
+        if (quality.Attempt == AttemptState.SynSent)
+        {
+            if ((targetFlags & (TcpFlags.Syn | TcpFlags.Ack)) == (TcpFlags.Syn | TcpFlags.Ack))
+            {
+                quality.Attempt = AttemptState.SynAckReceived;
+            }
+            else if ((targetFlags & TcpFlags.Rst) != 0)
+            {
+                Count(ref quality, AttemptResult.Refused);
+                refused = true;
+            }
+        }
+
+        if (quality.Attempt is AttemptState.SynSent or AttemptState.SynAckReceived && (initiatorFlags & TcpFlags.Ack) != 0)
+        {
+            // The initiator acknowledged: the handshake completed (also when the engine missed the SYN-ACK).
+            Count(ref quality, AttemptResult.Established);
+        }
+
+        if (firstResetFromInitiator is { } fromInitiator && !refused)
+        {
+            _store.CountReset(quality.Series, fromInitiator);
+        }
+
+        if (waiting && quality.Attempt != AttemptState.SynSent)
+        {
+            Unlink(slot);
+        }
+    }
+
+    public void Unreachable(int slot)
+    {
+        if (Unreachable(ref _states[slot]))
+        {
+            Unlink(slot);
+        }
+    }
+
+    public void Closed(int slot)
+    {
+        ref var quality = ref _states[slot];
+        if (quality.Attempt == AttemptState.SynSent)
+        {
+            Unlink(slot);
+        }
+
+        _store.Release(quality.Series);
+    }
+
+    /// <summary>Attempts unanswered for <c>syn_timeout</c> count as timed out.</summary>
+    public void Advance(long now)
+    {
+        while (_pendingHead != NoSlot)
+        {
+            var head = _pendingHead;
+            if (now - _states[head].OpenedAt < SynTimeoutNanoseconds)
+            {
+                break;
+            }
+
+            Unlink(head);
+            Count(ref _states[head], AttemptResult.Timeout);
+        }
+    }
+
+    public long ApproximateBytes() => (long)_states.Length * Unsafe.SizeOf<ConnectionQuality>();
+
+    private void EnsureState(int slot)
+    {
+        if (slot >= _states.Length)
+        {
+            var size = Math.Max(slot + 1, Math.Min(Math.Max(1024, _states.Length * 2), _tableCapacity));
+            Array.Resize(ref _states, size);
+        }
+    }
+
+    private void Append(int slot)
+    {
+        ref var links = ref _states[slot].Pending;
+        links.Previous = _pendingTail;
+        links.Next = NoSlot;
+        if (_pendingTail != NoSlot)
+        {
+            _states[_pendingTail].Pending.Next = slot;
+        }
+        else
+        {
+            _pendingHead = slot;
+        }
+
+        _pendingTail = slot;
+    }
+
+    private void Unlink(int slot)
+    {
+        ref var links = ref _states[slot].Pending;
+        if (links.Previous != NoSlot)
+        {
+            _states[links.Previous].Pending.Next = links.Next;
+        }
+        else
+        {
+            _pendingHead = links.Next;
+        }
+
+        if (links.Next != NoSlot)
+        {
+            _states[links.Next].Pending.Previous = links.Previous;
+        }
+        else
+        {
+            _pendingTail = links.Previous;
+        }
+
+        links = ListLinks.None;
+    }
+
+    private ConnectionQuality Open(in SeriesKey key, byte protocol, bool openedByInitiator, TcpFlags flags)
     {
         var quality = ConnectionQuality.Initial(_store.Acquire(key));
         if (openedByInitiator)
@@ -61,7 +243,7 @@ public sealed class QualityTracker
     /// <param name="firstReset">The segment carries the connection's first RST.</param>
     /// <param name="connectionSeries">The connection's series, which shows the handshake RTT at the connection level.</param>
     /// <param name="time">The segment's capture time (ns).</param>
-    public bool Segment(ref ConnectionQuality quality, in DecodedPacket packet, bool fromInitiator, bool firstReset, int connectionSeries, long time)
+    private bool Segment(ref ConnectionQuality quality, in DecodedPacket packet, bool fromInitiator, bool firstReset, int connectionSeries, long time)
     {
         var flags = packet.TcpFlags;
         if (packet.HasTcpHeader && !packet.IsFragment)
@@ -99,7 +281,7 @@ public sealed class QualityTracker
     }
 
     /// <summary>Accounts one UDP datagram: the first from the target answers the initiator's attempt.</summary>
-    public void Datagram(ref ConnectionQuality quality, bool fromInitiator)
+    private void Datagram(ref ConnectionQuality quality, bool fromInitiator)
     {
         if (!fromInitiator && quality.Attempt == AttemptState.DatagramSent)
         {
@@ -111,7 +293,7 @@ public sealed class QualityTracker
     /// An ICMP destination unreachable quoted a packet of the initiator. Returns true when the attempt was waiting on
     /// the timeout list.
     /// </summary>
-    public bool Unreachable(ref ConnectionQuality quality)
+    private bool Unreachable(ref ConnectionQuality quality)
     {
         if (quality.Attempt is not (AttemptState.SynSent or AttemptState.DatagramSent))
         {
@@ -122,12 +304,6 @@ public sealed class QualityTracker
         Count(ref quality, AttemptResult.Unreachable);
         return waiting;
     }
-
-    /// <summary>The table found the attempt on its timeout list for <c>syn_timeout</c>.</summary>
-    public void TimedOut(ref ConnectionQuality quality) => Count(ref quality, AttemptResult.Timeout);
-
-    /// <summary>The connection left the table. An attempt still open is not counted: its outcome was not seen.</summary>
-    public void Close(ref ConnectionQuality quality) => _store.Release(quality.Series);
 
     private void Analyze(ref ConnectionQuality quality, in DecodedPacket packet, bool fromInitiator, int connectionSeries, long time)
     {

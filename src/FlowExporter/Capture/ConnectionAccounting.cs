@@ -21,6 +21,7 @@ public sealed class ConnectionAccounting : IMetricsContributor
     private readonly Lock _scrapeGate = new();
     private readonly ConnectionSeriesStore _series;
     private readonly SeriesKeyFactory _keys;
+    private readonly QualityTracker? _quality;
     private readonly ConnectionSnapshot _snapshot = new();
     private readonly ConnectionMetricsWriter _writer;
     private readonly List<string> _interfaceNames = [];
@@ -44,10 +45,11 @@ public sealed class ConnectionAccounting : IMetricsContributor
         });
         // At the pod and workload levels each end is named when its connection opens, from the index current then.
         _keys = new SeriesKeyFactory(options.Node, endpoints);
-        var quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series) : null;
+        _quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series, _keys) : null;
+        var trackerOptions = options.Connections.ToTrackerOptions();
         Pipeline = new CapturePipeline(
             decoder,
-            new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, _keys, quality),
+            new ConnectionTracker(trackerOptions, new ConnectionSeries(_series, _keys, trackerOptions.Aggregation), _quality),
             new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
@@ -99,7 +101,7 @@ public sealed class ConnectionAccounting : IMetricsContributor
                     Pipeline.Tracker.Advance(_clock.GetUtcNow().ToUnixTimeMilliseconds() * 1_000_000);
                 }
 
-                _snapshot.Capture(Pipeline, _series);
+                _snapshot.Capture(Pipeline, _series, _quality);
                 names = _namesSnapshot;
             }
 

@@ -16,16 +16,21 @@ internal sealed class Replayer
     public Replayer(ConnectionTrackerOptions? tracker = null, DecoderOptions? decoder = null, int maxSeries = 100_000, QualityOptions? quality = null)
     {
         Series = new ConnectionSeriesStore(maxSeries);
-        var qualityTracker = quality is { Enabled: true } ? new QualityTracker(quality, new QualitySeriesStore(quality.MaxSeries), Series) : null;
+        var keys = new SeriesKeyFactory();
+        Quality = quality is { Enabled: true } ? new QualityTracker(quality, new QualitySeriesStore(quality.MaxSeries), Series, keys) : null;
+        tracker ??= new ConnectionTrackerOptions();
         Pipeline = new CapturePipeline(
             new FrameDecoder(decoder ?? DecoderOptions.Default),
-            new ConnectionTracker(tracker ?? new ConnectionTrackerOptions(), Series, qualityTracker),
+            new ConnectionTracker(tracker, new ConnectionSeries(Series, keys, tracker.Aggregation), Quality),
             new FragmentTracker(1024, TimeSpan.FromSeconds(30)));
     }
 
     public ConnectionSeriesStore Series { get; }
 
     public CapturePipeline Pipeline { get; }
+
+    /// <summary>Connection quality, when on.</summary>
+    public QualityTracker? Quality { get; }
 
     public CaptureFileReader Run(string path)
     {
@@ -38,7 +43,7 @@ internal sealed class Replayer
     public ConnectionSnapshot Snapshot()
     {
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(Pipeline, Series);
+        snapshot.Capture(Pipeline, Series, Quality);
         return snapshot;
     }
 
