@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Sockets;
 
 namespace FlowExporter.Correlator.Net;
 
@@ -55,7 +54,7 @@ public readonly record struct IpAddress : IUtf8SpanFormattable, ISpanFormattable
     {
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out var written);
-        return address.AddressFamily == AddressFamily.InterNetwork ? FromV4(bytes[..written]) : FromV6(bytes[..written]);
+        return written == 4 ? FromV4(bytes[..written]) : FromV6(bytes[..written]);
     }
 
     public static IpAddress Parse(string text) => FromIPAddress(IPAddress.Parse(text));
