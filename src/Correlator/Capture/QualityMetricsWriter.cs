@@ -1,8 +1,8 @@
 using System.Globalization;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
-using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Quality;
+using FlowExporter.Correlator.Series;
 
 namespace FlowExporter.Correlator.Capture;
 
@@ -61,33 +61,29 @@ internal sealed class QualityMetricsWriter
 
     private static readonly byte[][] BucketLabels = BuildBucketLabels();
 
-    private readonly ConnectionMetricsWriter _labels;
-    private ConnectionMetricsWriter.Resolved[] _resolved = [];
+    private readonly SeriesLabels _labels;
+    private ResolvedEnds[] _resolved = [];
     private readonly LabelSet _labelSet = new();
 
-    public QualityMetricsWriter(ConnectionMetricsWriter labels)
+    /// <param name="labels">The label schema, begun for this scrape by the connection writer.</param>
+    public QualityMetricsWriter(SeriesLabels labels)
     {
         _labels = labels;
     }
 
     /// <param name="connectionResolved">The metadata resolved for the snapshot's connection series, in their order.</param>
-    public void Write(
-        ExpositionWriter writer,
-        ConnectionSnapshot snapshot,
-        ReadOnlySpan<ConnectionMetricsWriter.Resolved> connectionResolved,
-        IReadOnlyList<string> interfaceNames,
-        EndpointIndex? endpoints)
+    public void Write(ExpositionWriter writer, ConnectionSnapshot snapshot, ReadOnlySpan<ResolvedEnds> connectionResolved)
     {
         WriteHandshakeGauge(writer, snapshot, connectionResolved);
         var quality = snapshot.Quality;
         if (_resolved.Length < quality.Length)
         {
-            _resolved = new ConnectionMetricsWriter.Resolved[Math.Max(quality.Length, _resolved.Length * 2)];
+            _resolved = new ResolvedEnds[Math.Max(quality.Length, _resolved.Length * 2)];
         }
 
         for (var i = 0; i < quality.Length; i++)
         {
-            _resolved[i] = _labels.Resolve(quality[i].Key, endpoints, interfaceNames);
+            _resolved[i] = _labels.Resolve(quality[i].Key);
         }
 
         WriteHistogram(writer, quality);
@@ -103,7 +99,7 @@ internal sealed class QualityMetricsWriter
                 {
                     if (!rendered)
                     {
-                        _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+                        _labels.Render(_labelSet, sample.Key, _resolved[i]);
                         rendered = true;
                     }
 
@@ -115,12 +111,12 @@ internal sealed class QualityMetricsWriter
         WritePerDirection(writer, Retransmitted, quality, QualityCellCounts.RetransmittedForward, QualityCellCounts.RetransmittedBackward);
         WritePerDirection(writer, ZeroWindow, quality, QualityCellCounts.ZeroWindowForward, QualityCellCounts.ZeroWindowBackward);
         WritePerDirection(writer, Resets, quality, QualityCellCounts.ResetsForward, QualityCellCounts.ResetsBackward);
-        _labels.WriteNodeGauge(writer, QualitySeries, snapshot.QualitySeriesCount);
-        _labels.WriteNodeGauge(writer, QualitySeriesMax, snapshot.MaxQualitySeries);
-        _labels.WriteNodeGauge(writer, QualitySeriesRejected, snapshot.QualityRejectedConnections);
+        NodeGauge.Write(writer, QualitySeries, _labels.Node, snapshot.QualitySeriesCount);
+        NodeGauge.Write(writer, QualitySeriesMax, _labels.Node, snapshot.MaxQualitySeries);
+        NodeGauge.Write(writer, QualitySeriesRejected, _labels.Node, snapshot.QualityRejectedConnections);
     }
 
-    private void WriteHandshakeGauge(ExpositionWriter writer, ConnectionSnapshot snapshot, ReadOnlySpan<ConnectionMetricsWriter.Resolved> resolved)
+    private void WriteHandshakeGauge(ExpositionWriter writer, ConnectionSnapshot snapshot, ReadOnlySpan<ResolvedEnds> resolved)
     {
         writer.Family(HandshakeRtt);
         var samples = snapshot.Samples;
@@ -129,7 +125,7 @@ internal sealed class QualityMetricsWriter
             ref readonly var sample = ref samples[i];
             if (sample.Counters.HandshakeRttNanoseconds != 0 && sample.Key.HasInitiatorPort)
             {
-                _labels.RenderLabels(_labelSet, sample.Key, resolved[i]);
+                _labels.Render(_labelSet, sample.Key, resolved[i]);
                 writer.Sample(HandshakeRtt, default, _labelSet.All, default, default, sample.Counters.HandshakeRttNanoseconds / 1e9);
             }
         }
@@ -160,7 +156,7 @@ internal sealed class QualityMetricsWriter
                 continue;
             }
 
-            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+            _labels.Render(_labelSet, sample.Key, _resolved[i]);
             writer.Histogram(Handshake, _labelSet.All, BucketLabels, cumulativeCounts, sample.HandshakeSumNanoseconds / 1e9, cumulative);
         }
     }
@@ -177,7 +173,7 @@ internal sealed class QualityMetricsWriter
                 continue;
             }
 
-            _labels.RenderLabels(_labelSet, sample.Key, _resolved[i]);
+            _labels.Render(_labelSet, sample.Key, _resolved[i]);
             WriteDirection(writer, family, ConnectionMetricsWriter.ForwardLabel, forward);
             WriteDirection(writer, family, ConnectionMetricsWriter.BackwardLabel, backward);
         }

@@ -16,7 +16,7 @@ namespace FlowExporter.Correlator.Series;
 /// </summary>
 public sealed class SeriesKeyFactory
 {
-    private readonly string _node;
+    private readonly Locality _locality;
     private readonly Func<EndpointIndex?>? _endpoints;
     private readonly EndpointIdentities _identities = new();
     private readonly List<string> _interfaceNames = [];
@@ -32,7 +32,7 @@ public sealed class SeriesKeyFactory
     /// level); null when no metadata source is configured.</param>
     public SeriesKeyFactory(string node, Func<EndpointIndex?>? endpoints)
     {
-        _node = node;
+        _locality = new Locality(node);
         _endpoints = endpoints;
     }
 
@@ -80,9 +80,7 @@ public sealed class SeriesKeyFactory
         var initiatorEndpoint = endpoints.Find(initiator);
         var targetEndpoint = endpoints.Find(target);
         var captureInterface = key.Interface < _interfaceNames.Count ? _interfaceNames[key.Interface] : string.Empty;
-        var observedAt = IsLocal(initiatorEndpoint, captureInterface) ? ObservedAt.Initiator
-            : targetEndpoint?.Service is null && IsLocal(targetEndpoint, captureInterface) ? ObservedAt.Target
-            : ObservedAt.Transit;
+        var observedAt = _locality.Decide(initiatorEndpoint, targetEndpoint?.Service is null ? targetEndpoint : null, captureInterface);
         var initiatorIdentity = Intern(initiatorEndpoint, level, asTarget: false);
         var targetIdentity = Intern(targetEndpoint, level, asTarget: true);
         return addresses with
@@ -94,13 +92,6 @@ public sealed class SeriesKeyFactory
             ObservedAt = observedAt,
         };
     }
-
-    /// <summary>
-    /// An end is local to a capture point when it lives on this node and, where metadata knows the port it sits behind
-    /// (OVS external_ids), that port is the capture interface (the rule of the scrape-time join, applied at open).
-    /// </summary>
-    private bool IsLocal(NetworkEndpoint? endpoint, string captureInterface) =>
-        endpoint is not null && endpoint.Node == _node && (endpoint.Interface.Length == 0 || endpoint.Interface == captureInterface);
 
     private EndpointIdentity? Intern(NetworkEndpoint? endpoint, AggregationLevel level, bool asTarget)
     {
