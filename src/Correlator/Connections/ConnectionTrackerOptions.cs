@@ -18,6 +18,9 @@ public sealed record ConnectionTrackerOptions
     /// </summary>
     public TimeSpan EvictionMinIdle { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How connections map to exported series.</summary>
+    /// <summary>
+    /// How connections map to exported series. Read by whoever composes the table's series
+    /// (<c>Series.ConnectionSeries</c>), not by the table, which knows series only through <see cref="IConnectionSeries"/>.
+    /// </summary>
     public AggregationLevel Aggregation { get; init; } = AggregationLevel.Connection;
 }
