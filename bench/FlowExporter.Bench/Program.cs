@@ -127,12 +127,15 @@ internal static unsafe class Program
     private static (CapturePipeline Pipeline, ConnectionSeriesStore Series) NewPipeline(
         int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null, bool quality = true)
     {
-        var series = new ConnectionSeriesStore(maxConnections);
-        var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
-        var qualityOptions = new QualityOptions();
-        var qualityTracker = quality ? new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series) : null;
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level }, series, keys, qualityTracker);
-        return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series);
+        var engine = new CaptureEngine(new CaptureEngineOptions
+        {
+            Node = "node-0",
+            Connections = new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level },
+            MaxSeries = maxConnections,
+            Quality = quality ? new QualityOptions() : QualityOptions.Disabled,
+            Endpoints = index is null ? null : () => index,
+        });
+        return (engine.Pipeline, engine.Series);
     }
 
     /// <summary>

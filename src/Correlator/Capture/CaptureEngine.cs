@@ -61,8 +61,11 @@ public sealed class CaptureEngine
         }
     }
 
-    /// <summary>Touched only under <see cref="_gate"/> (by sinks and snapshots).</summary>
+    /// <summary>Touched only under <see cref="_gate"/> (by sinks and snapshots; tests and the benchmark reach it directly).</summary>
     internal CapturePipeline Pipeline { get; }
+
+    /// <summary>The connection series store, under the same rule as <see cref="Pipeline"/>.</summary>
+    internal ConnectionSeriesStore Series => _series;
 
     internal bool InBatch => _gate.IsHeldByCurrentThread;
 
@@ -108,6 +111,9 @@ public sealed class CaptureEngine
 
     /// <summary>Leaves the exporters' probe traffic out of the connection series from now on (null: include it again).</summary>
     public void ExcludeProbeTraffic(ProbeTrafficFilter? filter) => Pipeline.ExcludedProbeTraffic = filter;
+
+    /// <summary>The probe traffic left out now, or null.</summary>
+    public ProbeTrafficFilter? ExcludedProbeTraffic => Pipeline.ExcludedProbeTraffic;
 
     /// <summary>
     /// Copies everything a scrape writes into <paramref name="snapshot"/> in one step under the lock, first moving

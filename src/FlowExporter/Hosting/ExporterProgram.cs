@@ -155,6 +155,7 @@ public static class ExporterProgram
         {
             DotNetStats.Register(registry);
             GcHeapStats.Register(registry, factory);
+            services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
         }
 
         services.AddSingleton(TimeProvider.System);
@@ -164,7 +165,6 @@ public static class ExporterProgram
         services.AddSingleton(new SourceHealth(factory));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
-        services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
         if (options.Capture.Enabled || !served)
         {
             services.AddSingleton(provider =>

@@ -15,30 +15,34 @@ internal sealed class Replayer
 {
     public Replayer(ConnectionTrackerOptions? tracker = null, DecoderOptions? decoder = null, int maxSeries = 100_000, QualityOptions? quality = null)
     {
-        Series = new ConnectionSeriesStore(maxSeries);
-        var qualityTracker = quality is { Enabled: true } ? new QualityTracker(quality, new QualitySeriesStore(quality.MaxSeries), Series) : null;
-        Pipeline = new CapturePipeline(
-            new FrameDecoder(decoder ?? DecoderOptions.Default),
-            new ConnectionTracker(tracker ?? new ConnectionTrackerOptions(), Series, qualityTracker),
-            new FragmentTracker(1024, TimeSpan.FromSeconds(30)));
+        Engine = new CaptureEngine(new CaptureEngineOptions
+        {
+            Decoder = decoder ?? DecoderOptions.Default,
+            Connections = tracker ?? new ConnectionTrackerOptions(),
+            MaxSeries = maxSeries,
+            Quality = quality ?? QualityOptions.Disabled,
+            MaxFragments = 1024,
+        });
     }
 
-    public ConnectionSeriesStore Series { get; }
+    public CaptureEngine Engine { get; }
 
-    public CapturePipeline Pipeline { get; }
+    public ConnectionSeriesStore Series => Engine.Series;
+
+    public CapturePipeline Pipeline => Engine.Pipeline;
 
     public CaptureFileReader Run(string path)
     {
         using var stream = File.OpenRead(path);
         var reader = CaptureFileReader.Open(stream);
-        Pipeline.ProcessAll(reader);
+        Engine.Batch(reader, Pipeline.ProcessAll);
         return reader;
     }
 
     public ConnectionSnapshot Snapshot()
     {
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(Pipeline, Series);
+        Engine.Snapshot(snapshot, advanceToNanoseconds: null);
         return snapshot;
     }
 
