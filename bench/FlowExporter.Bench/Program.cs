@@ -127,12 +127,15 @@ internal static unsafe class Program
     private static (CapturePipeline Pipeline, ConnectionSeriesStore Series, QualityTracker? Quality) NewPipeline(
         int maxConnections = 200_000, AggregationLevel level = AggregationLevel.Connection, EndpointIndex? index = null, bool quality = true)
     {
-        var series = new ConnectionSeriesStore(maxConnections);
-        var keys = new SeriesKeyFactory("node-0", index is null ? null : () => index);
-        var qualityOptions = new QualityOptions();
-        var qualityTracker = quality ? new QualityTracker(qualityOptions, new QualitySeriesStore(qualityOptions.MaxSeries), series, keys) : null;
-        var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = maxConnections }, new ConnectionSeries(series, keys, level), qualityTracker);
-        return (new CapturePipeline(new FrameDecoder(DecoderOptions.Default), tracker, new FragmentTracker(4096, TimeSpan.FromSeconds(30))), series, qualityTracker);
+        var engine = new CaptureEngine(new CaptureEngineOptions
+        {
+            Node = "node-0",
+            Connections = new ConnectionTrackerOptions { MaxConnections = maxConnections, Aggregation = level },
+            MaxSeries = maxConnections,
+            Quality = quality ? new QualityOptions() : QualityOptions.Disabled,
+            Endpoints = index is null ? null : () => index,
+        });
+        return (engine.Pipeline, engine.Series, engine.Quality);
     }
 
     /// <summary>
@@ -214,7 +217,7 @@ internal static unsafe class Program
         /// <summary>Runs the pipeline over the file once; returns this run's rate.</summary>
         public double Measure(string path, AggregationLevel level, EndpointIndex? index, bool quality)
         {
-            var (pipeline, series, qualityTracker) = NewPipeline(level: level, index: index, quality: quality);
+            var (pipeline, series, engineQuality) = NewPipeline(level: level, index: index, quality: quality);
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
             var reader = CaptureFileReader.Open(stream);
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -224,10 +227,10 @@ internal static unsafe class Program
             _allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             _best = Math.Max(_best, _packets / stopwatch.Elapsed.TotalSeconds);
             _connections = pipeline.Tracker.Count;
-            _qualitySeries = qualityTracker?.Store.Count ?? 0;
+            _qualitySeries = engineQuality?.Store.Count ?? 0;
             _tableBytes = pipeline.Tracker.ApproximateBytes();
             _seriesBytes = series.ApproximateBytes();
-            _qualityBytes = qualityTracker?.Store.ApproximateBytes() ?? 0;
+            _qualityBytes = engineQuality?.Store.ApproximateBytes() ?? 0;
             return _packets / stopwatch.Elapsed.TotalSeconds;
         }
 

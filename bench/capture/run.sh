@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Capture-path benchmark: one generated file (default 2,000,000 packets, 50,000 connections), every reader over it in
-# the same run, then the /metrics render with 100,000 connections. Prints one "name: value" line per figure.
+# the same run, then the /metrics render with 100,000 connections, then the whole-process replay comparison
+# (bench/capture/replay.sh). Prints one "name: value" line per figure.
 #   bench/capture/run.sh [PACKETS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -44,3 +45,5 @@ best_rate softflowd_packets_per_second softflowd -r "$file" -n 127.0.0.1:9 -d
 s=$(seconds tshark -r "$file" -q -z conv,tcp)
 printf 'tshark_conv_tcp_packets_per_second: %.0f\n' "$(echo "$packets / $s" | bc -l)"
 "$bench" render 100000
+# Whole processes: the C flow table, softflowd and `flowexporter replay` over gen_pcap.py's file, with peak RSS.
+bench/capture/replay.sh

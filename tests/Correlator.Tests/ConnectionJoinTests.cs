@@ -6,7 +6,7 @@ using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Net;
-using FlowExporter.Correlator.Series;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Tests.Support;
 
 namespace FlowExporter.Correlator.Tests;
@@ -17,22 +17,20 @@ public sealed class ConnectionJoinTests
     private static NetworkEndpoint Pod(string ns, string name, string node, string workload) =>
         new(ns, name, node, WorkloadKinds.Deployment, workload, HostNetwork: false, EndpointSource.Kubernetes);
 
+    private static CaptureEngine NewEngine() => new(new CaptureEngineOptions { MaxSeries = 100, Quality = QualityOptions.Disabled, MaxFragments = 16 });
+
     private static string Render(EndpointIndex? index, params DecodedPacket[] packets) => Render(index, ["veth0"], 0, packets);
 
     private static string Render(EndpointIndex? index, string[] interfaces, ushort captureInterface, params DecodedPacket[] packets)
     {
-        var series = new ConnectionSeriesStore(100);
-        var pipeline = new CapturePipeline(
-            new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
-            new FragmentTracker(16, TimeSpan.FromSeconds(30)));
+        var engine = NewEngine();
         foreach (var packet in packets)
         {
-            pipeline.Tracker.Observe(captureInterface, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
+            engine.Pipeline.Tracker.Observe(captureInterface, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
         }
 
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(pipeline, series, null);
+        engine.Snapshot(snapshot, advanceToNanoseconds: null);
         var buffer = new ArrayBufferWriter<byte>();
         new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus).Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, interfaces, index);
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
@@ -97,18 +95,14 @@ public sealed class ConnectionJoinTests
     [Fact]
     public void A_writer_names_ends_from_the_index_of_each_scrape_not_from_labels_it_rendered_before()
     {
-        var series = new ConnectionSeriesStore(100);
-        var pipeline = new CapturePipeline(
-            new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
-            new FragmentTracker(16, TimeSpan.FromSeconds(30)));
+        var engine = NewEngine();
         var packet = Packets.Tcp("10.244.1.5", 40000, "10.244.2.9", 5432, TcpFlags.Syn);
-        pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
+        engine.Pipeline.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, 100, 1);
         var writer = new ConnectionMetricsWriter("node-a", SeriesNaming.Prometheus);
         string Scrape(EndpointIndex index)
         {
             var snapshot = new ConnectionSnapshot();
-            snapshot.Capture(pipeline, series, null);
+            engine.Snapshot(snapshot, advanceToNanoseconds: null);
             var buffer = new ArrayBufferWriter<byte>();
             writer.Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText), snapshot, ["veth0"], index);
             return Encoding.UTF8.GetString(buffer.WrittenSpan);

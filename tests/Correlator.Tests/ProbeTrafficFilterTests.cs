@@ -1,9 +1,9 @@
 using System.Net;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
-using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Net;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 using PacketDotNet;
@@ -63,11 +63,9 @@ public sealed class ProbeTrafficFilterTests
 
     private static CapturePipeline Pipeline(out ConnectionSeriesStore series)
     {
-        series = new ConnectionSeriesStore(100);
-        return new CapturePipeline(
-            new FrameDecoder(DecoderOptions.Default),
-            new ConnectionTracker(new ConnectionTrackerOptions(), new ConnectionSeries(series)),
-            new FragmentTracker(16, TimeSpan.FromSeconds(30)));
+        var engine = new CaptureEngine(new CaptureEngineOptions { MaxSeries = 100, Quality = QualityOptions.Disabled, MaxFragments = 16 });
+        series = engine.Series;
+        return engine.Pipeline;
     }
 
     private static CapturedFrame Frame(string source, int sourcePort, string destination, int destinationPort, out byte[] bytes)

@@ -24,8 +24,7 @@ public sealed class FileReplayCapture : BackgroundService
     private readonly Readiness _readiness;
     private readonly TimeProvider _time;
     private readonly ILogger<FileReplayCapture> _logger;
-    private readonly List<ushort> _interfaceIds = [];
-    private byte[] _pending = new byte[256];
+    private readonly CaptureFileFeed _feed;
 
     public FileReplayCapture(ExporterOptions options, ConnectionAccounting accounting, SourceHealth health, Readiness readiness, TimeProvider time, ILogger<FileReplayCapture> logger)
     {
@@ -41,12 +40,7 @@ public sealed class FileReplayCapture : BackgroundService
         // The file is checked at start, like any other configured source: a bad file stops the start with one line.
         var (span, interfaces) = Inspect(_path, _filter);
         PassPeriod = span > MinimumPeriod ? span : MinimumPeriod;
-        var fileName = Path.GetFileName(_path);
-        for (var i = 0; i < interfaces.Count; i++)
-        {
-            var name = interfaces[i].Name ?? (interfaces.Count == 1 ? fileName : $"{fileName}#{i}");
-            _interfaceIds.Add(accounting.RegisterInterface(name));
-        }
+        _feed = new CaptureFileFeed(accounting.Engine, _filter, _path, interfaces);
 
         health.Register(LiveCapture.SourceName);
         readiness.Register(LiveCapture.SourceName);
@@ -94,80 +88,69 @@ public sealed class FileReplayCapture : BackgroundService
     }
 
     /// <summary>
-    /// One pass: frames whose (moved) time has come are fed in a batch under the table's lock; the first frame still in
-    /// the future is kept aside while the pass waits for its time.
+    /// One pass: frames whose (moved) time has come are fed in a batch of the engine; the first frame still in the
+    /// future is kept aside while the pass waits for its time.
     /// </summary>
     private async Task ReplayPassAsync(DateTimeOffset passStart, CancellationToken cancellationToken)
     {
         var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
         await using (stream.ConfigureAwait(false))
         {
-            var reader = CaptureFileReader.Open(stream);
-            var startNanoseconds = Nanoseconds(passStart);
-            long? first = null;
-            Pending? pending = null;
+            var pass = new Pass(CaptureFileReader.Open(stream), Nanoseconds(passStart));
             while (!cancellationToken.IsCancellationRequested)
             {
                 var now = Nanoseconds(_time.GetUtcNow());
-                var finished = false;
-                lock (_accounting.Gate)
-                {
-                    if (pending is { } held && held.Timestamp <= now)
-                    {
-                        Feed(new CapturedFrame(held.InterfaceId, held.LinkType, held.Timestamp, held.WireLength, _pending.AsSpan(0, held.Length)));
-                        pending = null;
-                    }
-
-                    while (pending is null)
-                    {
-                        if (!reader.TryReadNext(out var frame))
-                        {
-                            finished = true;
-                            break;
-                        }
-
-                        first ??= frame.TimestampNanoseconds;
-                        var moved = startNanoseconds + Math.Max(0, frame.TimestampNanoseconds - first.Value);
-                        if (moved <= now)
-                        {
-                            Feed(new CapturedFrame(frame.InterfaceId, frame.LinkType, moved, frame.WireLength, frame.Data));
-                            continue;
-                        }
-
-                        if (_pending.Length < frame.Data.Length)
-                        {
-                            _pending = new byte[frame.Data.Length];
-                        }
-
-                        frame.Data.CopyTo(_pending);
-                        pending = new Pending(frame.InterfaceId, frame.LinkType, moved, frame.WireLength, frame.Data.Length);
-                    }
-                }
-
+                var finished = _accounting.Engine.Batch((Self: this, Pass: pass, Now: now), static state => state.Self.FeedDue(state.Pass, state.Now));
                 if (finished)
                 {
-                    if (reader.Problem is not null)
+                    if (pass.Reader.Problem is not null)
                     {
-                        _logger.LogWarning("capture: replay of {File}: {Problem}", _path, reader.Problem);
+                        _logger.LogWarning("capture: replay of {File}: {Problem}", _path, pass.Reader.Problem);
                     }
 
                     return;
                 }
 
-                var wait = TimeSpan.FromTicks((pending!.Value.Timestamp - now + 99) / 100);
+                var wait = TimeSpan.FromTicks((pass.Pending!.Value.Timestamp - now + 99) / 100);
                 await Task.Delay(wait < MaximumWait ? wait : MaximumWait, _time, cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    private void Feed(in CapturedFrame frame)
+    /// <summary>Feeds every frame due by <paramref name="now"/> (inside a batch); true once the file is finished.</summary>
+    private bool FeedDue(Pass pass, long now)
     {
-        if (frame.InterfaceId >= _interfaceIds.Count || !_filter.Matches(frame.LinkType, frame.Data, frame.WireLength))
+        if (pass.Pending is { } held && held.Timestamp <= now)
         {
-            return;
+            _feed.Accept(new CapturedFrame(held.InterfaceId, held.LinkType, held.Timestamp, held.WireLength, pass.PendingData.AsSpan(0, held.Length)));
+            pass.Pending = null;
         }
 
-        _accounting.ProcessLocked(_interfaceIds[frame.InterfaceId], frame);
+        while (pass.Pending is null)
+        {
+            if (!pass.Reader.TryReadNext(out var frame))
+            {
+                return true;
+            }
+
+            pass.First ??= frame.TimestampNanoseconds;
+            var moved = pass.Start + Math.Max(0, frame.TimestampNanoseconds - pass.First.Value);
+            if (moved <= now)
+            {
+                _feed.Accept(new CapturedFrame(frame.InterfaceId, frame.LinkType, moved, frame.WireLength, frame.Data));
+                continue;
+            }
+
+            if (pass.PendingData.Length < frame.Data.Length)
+            {
+                pass.PendingData = new byte[frame.Data.Length];
+            }
+
+            frame.Data.CopyTo(pass.PendingData);
+            pass.Pending = new Pending(frame.InterfaceId, frame.LinkType, moved, frame.WireLength, frame.Data.Length);
+        }
+
+        return false;
     }
 
     private static long Nanoseconds(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
@@ -211,4 +194,18 @@ public sealed class FileReplayCapture : BackgroundService
     }
 
     private readonly record struct Pending(int InterfaceId, int LinkType, long Timestamp, int WireLength, int Length);
+
+    /// <summary>Where one pass is: its reader, its start, the file's first timestamp, and the frame kept aside.</summary>
+    private sealed class Pass(CaptureFileReader reader, long start)
+    {
+        public CaptureFileReader Reader { get; } = reader;
+
+        public long Start { get; } = start;
+
+        public long? First { get; set; }
+
+        public Pending? Pending { get; set; }
+
+        public byte[] PendingData { get; set; } = new byte[256];
+    }
 }

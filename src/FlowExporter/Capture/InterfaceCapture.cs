@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FlowExporter.Configuration;
+using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
 using SharpPcap;
 using SharpPcap.LibPcap;
@@ -8,17 +9,15 @@ namespace FlowExporter.Capture;
 
 /// <summary>
 /// Captures one live interface: SharpPcap finds, opens and filters the device; the loop waits on the descriptor with
-/// <c>poll</c> outside the pipeline lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c>
-/// under it. When the interface goes away the device is closed and re-opened with backoff; kernel drop counters are
+/// <c>poll</c> outside any lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c> inside one
+/// batch of its <see cref="CaptureSink"/>. When the interface goes away the device is closed and re-opened with backoff; kernel drop counters are
 /// kept cumulative across re-opens.
 /// </summary>
 internal sealed unsafe class InterfaceCapture : IDisposable
 {
     private const int Batch = 1024;
-    private readonly string _name;
-    private readonly ushort _id;
+    private readonly CaptureSink _sink;
     private readonly CaptureOptions _options;
-    private readonly ConnectionAccounting _accounting;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private GCHandle _self;
@@ -29,18 +28,16 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     private uint _lastInterfaceDropped;
     private uint _lastReceived;
 
-    public InterfaceCapture(string name, ushort id, CaptureOptions options, ConnectionAccounting accounting, TimeProvider time, ILogger logger)
+    public InterfaceCapture(CaptureSink sink, CaptureOptions options, TimeProvider time, ILogger logger)
     {
-        _name = name;
-        _id = id;
+        _sink = sink;
         _options = options;
-        _accounting = accounting;
         _time = time;
         _logger = logger;
         _self = GCHandle.Alloc(this);
     }
 
-    public string Name => _name;
+    public string Name => _sink.Name;
 
     /// <summary>True while the device is open and capturing.</summary>
     public bool IsOpen { get; private set; }
@@ -71,13 +68,13 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 WasOpened = true;
                 LastError = null;
                 backoff = TimeSpan.FromMilliseconds(250);
-                _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", _name, _options.SnapLength, _options.Bpf);
+                _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", Name, _options.SnapLength, _options.Bpf);
                 Loop(device, cancellationToken);
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
                 LastError = ex.Message;
-                _logger.LogWarning("capture: {Interface}: {Problem}; retrying in {Seconds:0.##}s", _name, ex.Message, backoff.TotalSeconds);
+                _logger.LogWarning("capture: {Interface}: {Problem}; retrying in {Seconds:0.##}s", Name, ex.Message, backoff.TotalSeconds);
             }
             finally
             {
@@ -109,8 +106,8 @@ internal sealed unsafe class InterfaceCapture : IDisposable
 
     private LibPcapLiveDevice Open()
     {
-        var device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == _name)
-            ?? throw new InvalidOperationException($"no such interface '{_name}'");
+        var device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == Name)
+            ?? throw new InvalidOperationException($"no such interface '{Name}'");
         var configuration = new DeviceConfiguration
         {
             Snaplen = _options.SnapLength,
@@ -139,7 +136,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
             var errorBuffer = stackalloc byte[256];
             if (LibPcapNative.SetNonBlocking(pcap, 1, errorBuffer) < 0)
             {
-                throw new CaptureLoopException($"cannot make {_name} non-blocking: {LibPcapNative.ErrorText(pcap)}");
+                throw new CaptureLoopException($"cannot make {Name} non-blocking: {LibPcapNative.ErrorText(pcap)}");
             }
 
             var descriptor = new LibPcapNative.PollDescriptor { Descriptor = LibPcapNative.SelectableDescriptor(pcap), Events = LibPcapNative.PollIn };
@@ -148,11 +145,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
             {
                 descriptor.ReturnedEvents = 0;
                 LibPcapNative.Poll(&descriptor, 1, 200);
-                int count;
-                lock (_accounting.Gate)
-                {
-                    count = LibPcapNative.Dispatch(pcap, Batch, &OnFrame, GCHandle.ToIntPtr(_self));
-                }
+                var count = _sink.Batch((Pcap: pcap, Self: GCHandle.ToIntPtr(_self)), static state => LibPcapNative.Dispatch(state.Pcap, Batch, &OnFrame, state.Self));
 
                 if (count < 0)
                 {
@@ -188,13 +181,13 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         try
         {
             var nanoseconds = ((long)header->Seconds * 1_000_000_000L) + ((long)header->Microseconds * 1_000L);
-            var frame = new CapturedFrame(self._id, self.LinkType, nanoseconds, (int)header->Length, new ReadOnlySpan<byte>(data, (int)header->CaptureLength));
-            self._accounting.ProcessLocked(self._id, frame);
+            var frame = new CapturedFrame(self._sink.Id, self.LinkType, nanoseconds, (int)header->Length, new ReadOnlySpan<byte>(data, (int)header->CaptureLength));
+            self._sink.Accept(frame);
         }
         catch (Exception ex)
         {
             // Nothing may unwind through libpcap; the pipeline does not throw for frame content, so this is a bug.
-            self._logger.LogError(ex, "capture: {Interface}: frame processing failed", self._name);
+            self._logger.LogError(ex, "capture: {Interface}: frame processing failed", self.Name);
         }
     }
 
@@ -229,7 +222,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         }
         catch (PcapException ex)
         {
-            _logger.LogDebug("capture: {Interface}: close: {Problem}", _name, ex.Message);
+            _logger.LogDebug("capture: {Interface}: close: {Problem}", Name, ex.Message);
         }
     }
 

@@ -29,7 +29,6 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
         "1 while the capture interface is open, 0 while it is missing or failing (it is re-opened automatically).");
 
     private readonly ExporterOptions _options;
-    private readonly ConnectionAccounting _accounting;
     private readonly SourceHealth _health;
     private readonly Readiness _readiness;
     private readonly TimeProvider _time;
@@ -40,7 +39,6 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
     public LiveCapture(ExporterOptions options, ConnectionAccounting accounting, SourceHealth health, Readiness readiness, TimeProvider time, ILogger<LiveCapture> logger)
     {
         _options = options;
-        _accounting = accounting;
         _health = health;
         _readiness = readiness;
         _time = time;
@@ -49,7 +47,7 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
         readiness.Register(SourceName);
         foreach (var name in options.Capture.Interfaces)
         {
-            _interfaces.Add(new InterfaceCapture(name, accounting.RegisterInterface(name), options.Capture, accounting, time, logger));
+            _interfaces.Add(new InterfaceCapture(accounting.RegisterInterface(name), options.Capture, time, logger));
         }
     }
 

@@ -1,27 +1,29 @@
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.CaptureFiles;
-using FlowExporter.Endpoints;
-using FlowExporter.Hosting;
 using FlowExporter.Http;
 using FlowExporter.Sources;
-using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
 
 namespace FlowExporter.Capture;
 
 /// <summary>
-/// <c>flowexporter replay FILE</c>: the capture pipeline over a file, with the file's timestamps as the clock, then
-/// one exposition on standard output. The interface label is the pcapng interface name where recorded, else the
-/// file's name.
+/// <c>flowexporter replay FILE</c>: the capture engine of the exporter's own composition (its replay role) over a
+/// file, with the file's timestamps as the clock, then one exposition streamed to standard output. The interface
+/// label is the pcapng interface name where recorded, else the file's name.
 /// </summary>
 public static class ReplayCommand
 {
-    public static async Task<int> RunAsync(ExporterOptions options, string path, OurFormat format, Stream output, TextWriter error, CancellationToken cancellationToken)
+    /// <param name="services">The exporter's services composed for replay (no web host, nothing started).</param>
+    public static async Task<int> RunAsync(IServiceProvider services, string path, OurFormat format, Stream output, TextWriter error, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
         Stream stream;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            // The reader pulls 1 MiB at a time into its own window: a second buffer here would only copy.
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
@@ -47,10 +49,8 @@ public static class ReplayCommand
                 return 2;
             }
 
-            // The static endpoints file (validated when the options were read) labels pods in replay too.
-            var endpointsFile = EndpointsFileOptions.FromConfiguration(options.Root);
-            var endpoints = endpointsFile.Path is { } endpointsPath ? EndpointsFileParser.Parse(await File.ReadAllTextAsync(endpointsPath, cancellationToken).ConfigureAwait(false)) : null;
-            var accounting = new ConnectionAccounting(options, clock: null, endpoints is null ? null : () => endpoints);
+            var options = services.GetRequiredService<ExporterOptions>();
+            var accounting = services.GetRequiredService<ConnectionAccounting>();
             using var filter = new FileFilter(options.Capture.Bpf);
             if (!filter.IsEmpty)
             {
@@ -60,10 +60,10 @@ public static class ReplayCommand
                 }
             }
 
-            long frames;
+            var feed = new CaptureFileFeed(accounting.Engine, filter, path, reader.Interfaces);
             try
             {
-                frames = Process(reader, accounting, filter, Path.GetFileName(path));
+                feed.AcceptAll(reader);
             }
             catch (IOException ex)
             {
@@ -73,49 +73,16 @@ public static class ReplayCommand
 
             if (reader.Problem is not null)
             {
-                await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {frames} frames were read before it").ConfigureAwait(false);
+                await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {feed.Frames} frames were read before it").ConfigureAwait(false);
             }
 
-            var registry = Metrics.NewCustomRegistry();
-            var factory = Metrics.WithCustomRegistry(registry);
-            BuildInfo.Register(factory);
-            var health = new SourceHealth(factory);
-            health.Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Pipeline.Tracker.Now / 1_000_000), TimeSpan.Zero);
-            var exposition = new MetricsExposition(registry, [accounting]);
-            using var buffer = new SegmentedBuffer(new ExpositionBufferPool());
-            await exposition.RenderAsync(buffer, format, cancellationToken).ConfigureAwait(false);
-            await buffer.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            services.GetRequiredService<SourceHealth>().Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Engine.Now / 1_000_000), TimeSpan.Zero);
+            var writer = new StreamBufferWriter(output);
+            await services.GetRequiredService<MetricsExposition>().RenderAsync(writer, format, cancellationToken).ConfigureAwait(false);
+            writer.Flush();
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return 0;
         }
-    }
-
-    private static long Process(CaptureFileReader reader, ConnectionAccounting accounting, FileFilter filter, string fileName)
-    {
-        var ids = new List<ushort>();
-        long frames = 0;
-        lock (accounting.Gate)
-        {
-            while (reader.TryReadNext(out var frame))
-            {
-                while (ids.Count <= frame.InterfaceId && ids.Count < reader.Interfaces.Count)
-                {
-                    var described = reader.Interfaces[ids.Count];
-                    var name = described.Name ?? (reader.Interfaces.Count == 1 && ids.Count == 0 ? fileName : $"{fileName}#{ids.Count}");
-                    ids.Add(accounting.RegisterInterface(name));
-                }
-
-                frames++;
-                if (!filter.Matches(frame.LinkType, frame.Data, frame.WireLength))
-                {
-                    continue;
-                }
-
-                accounting.ProcessLocked(ids[frame.InterfaceId], frame);
-            }
-        }
-
-        return frames;
     }
 
     private static string Describe(Exception ex) => ex switch

@@ -20,12 +20,18 @@ public sealed record CommandLine(
     string? OutputFormat,
     IReadOnlyDictionary<string, string?> Overrides)
 {
+    /// <summary>replay <c>--quality</c>: keep and print connection quality (off in a replay unless asked).</summary>
+    public bool ReplayQuality { get; init; }
+
     public const string Usage = """
         Usage:
           flowexporter [--config FILE] [flags]          serve /metrics (default 0.0.0.0:9004)
-          flowexporter replay FILE [--config FILE] [flags] [--format prometheus|openmetrics]
+          flowexporter replay FILE [--config FILE] [flags] [--format prometheus|openmetrics] [--quality]
                                                         process a pcap/pcapng file with its own timestamps as the clock
-                                                        and print the exposition to stdout
+                                                        and stream the connection series (at connections.aggregation)
+                                                        and capture counters to stdout; --quality adds the connection
+                                                        quality series (quality.aggregation; one per client address
+                                                        when no metadata names pods)
           flowexporter --version | --help
 
         Flags (each overrides the config file and FLOWEXPORTER_* environment variables):
@@ -65,6 +71,7 @@ public sealed record CommandLine(
         string? configFile = null;
         string? replayFile = null;
         string? format = null;
+        var replayQuality = false;
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var interfaces = new List<string>();
         var position = 0;
@@ -117,6 +124,9 @@ public sealed record CommandLine(
                     }
 
                     break;
+                case "--quality" when kind == CommandKind.Replay && inlineValue is null:
+                    replayQuality = true;
+                    break;
                 case var flag when FlagKeys.TryGetValue(flag, out var key):
                     overrides[key] = Value();
                     break;
@@ -140,7 +150,7 @@ public sealed record CommandLine(
             throw new UsageException("replay needs a capture file: flowexporter replay FILE");
         }
 
-        return new CommandLine(kind, configFile, replayFile, format, overrides);
+        return new CommandLine(kind, configFile, replayFile, format, overrides) { ReplayQuality = replayQuality };
     }
 
     private static (string Name, string? Value) SplitInline(string arg)

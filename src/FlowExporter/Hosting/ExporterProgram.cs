@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using FlowExporter.Capture;
 using FlowExporter.Commands;
 using FlowExporter.Configuration;
+using FlowExporter.Correlator.Quality;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
 using FlowExporter.Http.Security;
@@ -57,7 +58,15 @@ public static class ExporterProgram
             if (command.Kind == CommandKind.Replay)
             {
                 var format = command.OutputFormat == "openmetrics" ? OurFormat.OpenMetrics : OurFormat.PrometheusText;
-                return await ReplayCommand.RunAsync(options, command.ReplayFile!, format, output, error, cancellationToken).ConfigureAwait(false);
+
+                // Connection quality is kept (and printed) only when asked: at its default level it is one histogram per
+                // client address when no metadata names pods, which would bury the connection series in a replay.
+                var replayOptions = command.ReplayQuality ? options : options with { Quality = QualityOptions.Disabled };
+                var provider = BuildReplayServices(replayOptions);
+                await using (provider.ConfigureAwait(false))
+                {
+                    return await ReplayCommand.RunAsync(provider, command.ReplayFile!, format, output, error, cancellationToken).ConfigureAwait(false);
+                }
             }
 
             await using var app = BuildApp(options);
@@ -100,13 +109,55 @@ public static class ExporterProgram
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(4));
 
+        var services = builder.Services;
+        AddExporterServices(services, options, ExporterRole.Served);
+
+        configureTestServices?.Invoke(services);
+        var app = builder.Build();
+        var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlowExporter.Configuration");
+        foreach (var warning in StartWarnings.For(options, app.Services.GetService<EndpointMetadata>() is not null))
+        {
+            startLog.LogWarning("{Warning}", warning);
+        }
+
+        app.UseWebConfigSecurity(webConfig);
+        app.MapExporterEndpoints(options.Node);
+        return app;
+    }
+
+    /// <summary>
+    /// <c>flowexporter replay</c>'s services: the served exporter's own registration (<see cref="AddExporterServices"/>)
+    /// in its replay role, in a plain service provider: no web host, no Kestrel, no hosted service started.
+    /// </summary>
+    public static ServiceProvider BuildReplayServices(ExporterOptions options)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        AddExporterServices(services, options, ExporterRole.Replay);
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = false, ValidateScopes = false });
+    }
+
+    /// <summary>
+    /// The exporter's composition root, one registration for both roles: the exporter's registry and health, the
+    /// capture engine, the endpoint metadata and every configured source. In the <see cref="ExporterRole.Replay"/> role
+    /// the capture engine runs on the file's timestamps (no clock) and fed by the replay itself, and only the sources
+    /// that need nothing live (the static endpoints file) are registered.
+    /// </summary>
+    public static void AddExporterServices(IServiceCollection services, ExporterOptions options, ExporterRole role)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        var served = role == ExporterRole.Served;
         var registry = Metrics.NewCustomRegistry();
         var factory = Metrics.WithCustomRegistry(registry);
         BuildInfo.Register(factory);
-        DotNetStats.Register(registry);
-        GcHeapStats.Register(registry, factory);
+        if (served)
+        {
+            DotNetStats.Register(registry);
+            GcHeapStats.Register(registry, factory);
+            services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
+        }
 
-        var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(options);
         services.AddSingleton(registry);
@@ -114,26 +165,32 @@ public static class ExporterProgram
         services.AddSingleton(new SourceHealth(factory));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
-        services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
-        if (options.Capture.Enabled)
+        if (options.Capture.Enabled || !served)
         {
             services.AddSingleton(provider =>
             {
                 var metadata = provider.GetService<EndpointMetadata>();
-                return new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
+                var clock = served ? provider.GetRequiredService<TimeProvider>() : null;
+                return new ConnectionAccounting(options, clock, metadata is null ? null : () => metadata.Current);
             });
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
-            if (options.Capture.ReplayFile is not null)
+            if (served && options.Capture.ReplayFile is not null)
             {
                 services.AddSingleton<FileReplayCapture>();
                 services.AddHostedService(provider => provider.GetRequiredService<FileReplayCapture>());
             }
-            else
+            else if (served)
             {
                 services.AddSingleton<LiveCapture>();
                 services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
                 services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
             }
+        }
+
+        if (!served)
+        {
+            services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
+            return;
         }
 
         var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
@@ -148,18 +205,6 @@ public static class ExporterProgram
         services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
 
         services.AddProbes(ProbeOptions.FromConfiguration(options.Root.GetSection("probes")), options, kubernetes);
-
-        configureTestServices?.Invoke(services);
-        var app = builder.Build();
-        var startLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlowExporter.Configuration");
-        foreach (var warning in StartWarnings.For(options, app.Services.GetService<EndpointMetadata>() is not null))
-        {
-            startLog.LogWarning("{Warning}", warning);
-        }
-
-        app.UseWebConfigSecurity(webConfig);
-        app.MapExporterEndpoints(options.Node);
-        return app;
     }
 
     private static async Task WriteAsync(Stream output, string text)

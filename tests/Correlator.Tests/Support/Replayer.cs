@@ -15,35 +15,37 @@ internal sealed class Replayer
 {
     public Replayer(ConnectionTrackerOptions? tracker = null, DecoderOptions? decoder = null, int maxSeries = 100_000, QualityOptions? quality = null)
     {
-        Series = new ConnectionSeriesStore(maxSeries);
-        var keys = new SeriesKeyFactory();
-        Quality = quality is { Enabled: true } ? new QualityTracker(quality, new QualitySeriesStore(quality.MaxSeries), Series, keys) : null;
-        tracker ??= new ConnectionTrackerOptions();
-        Pipeline = new CapturePipeline(
-            new FrameDecoder(decoder ?? DecoderOptions.Default),
-            new ConnectionTracker(tracker, new ConnectionSeries(Series, keys, tracker.Aggregation), Quality),
-            new FragmentTracker(1024, TimeSpan.FromSeconds(30)));
+        Engine = new CaptureEngine(new CaptureEngineOptions
+        {
+            Decoder = decoder ?? DecoderOptions.Default,
+            Connections = tracker ?? new ConnectionTrackerOptions(),
+            MaxSeries = maxSeries,
+            Quality = quality ?? QualityOptions.Disabled,
+            MaxFragments = 1024,
+        });
     }
 
-    public ConnectionSeriesStore Series { get; }
+    public CaptureEngine Engine { get; }
 
-    public CapturePipeline Pipeline { get; }
+    public ConnectionSeriesStore Series => Engine.Series;
+
+    public CapturePipeline Pipeline => Engine.Pipeline;
 
     /// <summary>Connection quality, when on.</summary>
-    public QualityTracker? Quality { get; }
+    public QualityTracker? Quality => Engine.Quality;
 
     public CaptureFileReader Run(string path)
     {
         using var stream = File.OpenRead(path);
         var reader = CaptureFileReader.Open(stream);
-        Pipeline.ProcessAll(reader);
+        Engine.Batch(reader, Pipeline.ProcessAll);
         return reader;
     }
 
     public ConnectionSnapshot Snapshot()
     {
         var snapshot = new ConnectionSnapshot();
-        snapshot.Capture(Pipeline, Series, Quality);
+        Engine.Snapshot(snapshot, advanceToNanoseconds: null);
         return snapshot;
     }
 

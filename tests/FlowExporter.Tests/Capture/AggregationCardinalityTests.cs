@@ -49,27 +49,24 @@ public sealed class AggregationCardinalityTests
             "host");
         var index = Index.Value;
         var accounting = new ConnectionAccounting(options, clock: null, () => index);
-        var captureInterface = accounting.RegisterInterface("eth0");
+        var sink = accounting.RegisterInterface("eth0");
         var plan = Plan.Value;
-        lock (accounting.Gate)
+        accounting.Engine.Batch((Sink: sink, Plan: plan), static state =>
         {
-            for (var i = 0; i < plan.Length; i++)
+            for (var i = 0; i < state.Plan.Length; i++)
             {
                 var at = Start + (i * 1000L);
-                accounting.ProcessLocked(captureInterface, new CapturedFrame(0, LinkTypeEthernet, at, plan[i].Syn.Length, plan[i].Syn));
-                accounting.ProcessLocked(captureInterface, new CapturedFrame(0, LinkTypeEthernet, at + 1, plan[i].SynAck.Length, plan[i].SynAck));
+                state.Sink.Accept(new CapturedFrame(0, LinkTypeEthernet, at, state.Plan[i].Syn.Length, state.Plan[i].Syn));
+                state.Sink.Accept(new CapturedFrame(0, LinkTypeEthernet, at + 1, state.Plan[i].SynAck.Length, state.Plan[i].SynAck));
             }
-        }
+
+            return state.Plan.Length;
+        });
 
         var buffer = new ArrayBufferWriter<byte>();
         accounting.Write(new ExpositionWriter(buffer, ExpositionFormat.PrometheusText));
         var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
-        int interned;
-        lock (accounting.Gate)
-        {
-            interned = accounting.Keys.InternedIdentities;
-        }
-
+        var interned = accounting.Engine.InternedIdentities;
         return new Run(text, Exposition.Parse(text), interned);
     }
 

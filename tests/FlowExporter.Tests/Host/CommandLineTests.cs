@@ -24,6 +24,8 @@ public sealed class CommandLineTests
         Assert.Equal(CommandKind.Replay, command.Kind);
         Assert.Equal("x.pcap", command.ReplayFile);
         Assert.Equal("openmetrics", command.OutputFormat);
+        Assert.False(command.ReplayQuality);
+        Assert.True(CommandLine.Parse(["replay", "x.pcap", "--quality"]).ReplayQuality);
     }
 
     [Theory]

@@ -17,6 +17,7 @@ public sealed class ReplayCommandTests
         return (exit, Encoding.UTF8.GetString(output.ToArray()), error.ToString());
     }
 
+    /// <summary>The default output: connection series at the configured level, lifecycle and capture counters; no quality.</summary>
     [Fact]
     public async Task Replay_prints_the_exposition_equal_to_the_golden_file()
     {
@@ -26,6 +27,31 @@ public sealed class ReplayCommandTests
         var ours = string.Join('\n', output.Split('\n').Where(l => l.Contains("network_", StringComparison.Ordinal)));
         var golden = (await File.ReadAllTextAsync(Fixture("golden/http-tcp-ethernet.prom"))).TrimEnd('\n');
         Assert.Equal(golden, ours);
+        Assert.DoesNotContain("quality", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("network_connection_handshake", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>With --quality, everything the served exporter's capture writes, quality series included.</summary>
+    [Fact]
+    public async Task Replay_with_quality_prints_the_full_exposition_equal_to_its_golden_file()
+    {
+        var (exit, output, error) = await RunAsync("replay", Fixture("pcap/http-tcp-ethernet.pcap"), "--node", "golden-node", "--quality");
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, error);
+        var ours = string.Join('\n', output.Split('\n').Where(l => l.Contains("network_", StringComparison.Ordinal)));
+        var golden = (await File.ReadAllTextAsync(Fixture("golden/http-tcp-ethernet-quality.prom"))).TrimEnd('\n');
+        Assert.Equal(golden, ours);
+        var samples = Exposition.Parse(output);
+        Assert.Equal(0.001011, Assert.Single(samples.Named("network_connection_handshake_rtt_seconds")).Value, 9);
+        Assert.Equal(1, samples.Named("network_connection_quality_series").Single().Value);
+    }
+
+    [Fact]
+    public async Task The_quality_flag_belongs_to_replay_only()
+    {
+        var (exit, _, error) = await RunAsync("--quality");
+        Assert.Equal(2, exit);
+        Assert.Equal("flowexporter: unknown flag --quality (see --help)\n", error.ReplaceLineEndings("\n"));
     }
 
     [Fact]
@@ -92,7 +118,7 @@ public sealed class ReplayCommandTests
             await File.WriteAllTextAsync(config, $"endpoints_file: {endpoints}\n");
             var pcap = Fixture("pcap/sll-tcp-redis-loopback.pcap");
 
-            var (exit, output, error) = await RunAsync("replay", pcap, "--config", config, "--node", "golden-node", "--aggregation", "pod_pair");
+            var (exit, output, error) = await RunAsync("replay", pcap, "--config", config, "--node", "golden-node", "--aggregation", "pod_pair", "--quality");
             Assert.Equal(0, exit);
             Assert.Equal(string.Empty, error);
             var ours = string.Join('\n', output.Split('\n').Where(l => l.Contains("network_", StringComparison.Ordinal)));
@@ -167,10 +193,13 @@ public sealed class ReplayCommandTests
     {
         foreach (var file in Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "fixtures", "pcap")))
         {
-            var (exit, output, _) = await RunAsync("replay", file);
-            Assert.Equal(0, exit);
-            var (promtoolExit, findings) = await PromtoolCheckAsync(output);
-            Assert.True(promtoolExit == 0 && findings.Length == 0, $"{Path.GetFileName(file)}: promtool: {findings}");
+            foreach (var flags in new[] { Array.Empty<string>(), ["--quality"] })
+            {
+                var (exit, output, _) = await RunAsync(["replay", file, .. flags]);
+                Assert.Equal(0, exit);
+                var (promtoolExit, findings) = await PromtoolCheckAsync(output);
+                Assert.True(promtoolExit == 0 && findings.Length == 0, $"{Path.GetFileName(file)} {string.Join(' ', flags)}: promtool: {findings}");
+            }
         }
     }
 

@@ -29,7 +29,7 @@ public sealed class ProbeCaptureFilterTests
 
         await provider.GetRequiredService<ProbeService>().RunRoundAsync(CancellationToken.None);
 
-        var filter = accounting.Pipeline.ExcludedProbeTraffic;
+        var filter = accounting.Engine.ExcludedProbeTraffic;
         if (include)
         {
             Assert.Null(filter);
@@ -50,11 +50,11 @@ public sealed class ProbeCaptureFilterTests
         var flags = Flags(("probes:jitter", "1h"), ("probes:peers:0:name", "node-2"), ("probes:peers:0:host", "192.0.2.2"), ("probes:peers:0:pod", "10.244.2.7"));
         var (provider, accounting) = Build(flags, new KubernetesOptions());
         await using var _ = provider;
-        Assert.Null(accounting.Pipeline.ExcludedProbeTraffic);
+        Assert.Null(accounting.Engine.ExcludedProbeTraffic);
 
         await provider.GetRequiredService<ProbeService>().StartingAsync(CancellationToken.None);
 
-        var filter = Assert.IsType<ProbeTrafficFilter>(accounting.Pipeline.ExcludedProbeTraffic);
+        var filter = Assert.IsType<ProbeTrafficFilter>(accounting.Engine.ExcludedProbeTraffic);
         Assert.Equal([(ushort)9004], filter.Ports);
         var local = LocalAddress();
         Assert.True(filter.Matches(Tcp("192.0.2.2", local), 41000, 9004), "the peer's host address probing this exporter");
@@ -70,7 +70,7 @@ public sealed class ProbeCaptureFilterTests
         await using var _ = provider;
         await provider.GetRequiredService<ProbeService>().StartingAsync(CancellationToken.None);
         var local = LocalAddress();
-        Assert.False(accounting.Pipeline.ExcludedProbeTraffic!.Matches(Tcp("10.244.2.7", local), 41000, 9004));
+        Assert.False(accounting.Engine.ExcludedProbeTraffic!.Matches(Tcp("10.244.2.7", local), 41000, 9004));
 
         provider.GetRequiredService<KubernetesPeers>().Upserted(new V1Pod
         {
@@ -79,8 +79,8 @@ public sealed class ProbeCaptureFilterTests
             Status = new() { Phase = "Running", PodIP = "10.244.2.7", HostIP = "192.0.2.2" },
         });
 
-        Assert.True(accounting.Pipeline.ExcludedProbeTraffic!.Matches(Tcp("10.244.2.7", local), 41000, 9004));
-        Assert.True(accounting.Pipeline.ExcludedProbeTraffic!.Matches(Tcp("192.0.2.2", local), 41000, 9004));
+        Assert.True(accounting.Engine.ExcludedProbeTraffic!.Matches(Tcp("10.244.2.7", local), 41000, 9004));
+        Assert.True(accounting.Engine.ExcludedProbeTraffic!.Matches(Tcp("192.0.2.2", local), 41000, 9004));
     }
 
     [Fact]

@@ -1,0 +1,33 @@
+using FlowExporter.Correlator.Connections;
+using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Metadata;
+using FlowExporter.Correlator.Quality;
+
+namespace FlowExporter.Correlator.Capture;
+
+/// <summary>Everything <see cref="CaptureEngine"/> is built from; the defaults are the exporter's defaults.</summary>
+public sealed record CaptureEngineOptions
+{
+    /// <summary>The <c>node</c> label of connection series.</summary>
+    public string Node { get; init; } = "";
+
+    public DecoderOptions Decoder { get; init; } = DecoderOptions.Default;
+
+    public ConnectionTrackerOptions Connections { get; init; } = new();
+
+    /// <summary>Connection series kept at most (<c>connections.max_series</c>).</summary>
+    public int MaxSeries { get; init; } = 100_000;
+
+    /// <summary>Connection quality, or <see cref="QualityOptions.Disabled"/>.</summary>
+    public QualityOptions Quality { get; init; } = new();
+
+    /// <summary>First fragments remembered at most, so that later fragments find their ports.</summary>
+    public int MaxFragments { get; init; } = 4096;
+
+    /// <summary>How long a first fragment's ports are remembered.</summary>
+    public TimeSpan FragmentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The merged endpoint metadata, when a metadata source is configured: at the pod and workload levels each
+    /// end is named from the index current when its connection opens.</summary>
+    public Func<EndpointIndex?>? Endpoints { get; init; }
+}
