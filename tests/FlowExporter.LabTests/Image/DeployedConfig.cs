@@ -19,15 +19,15 @@ public static class DeployedConfig
         Assert.Contains(Placeholder, config, StringComparison.Ordinal);
         var configFile = Path.Combine(directory, "config.yaml");
         File.WriteAllText(configFile, config.Replace(Placeholder, $"interfaces: [{captureInterface}]", StringComparison.Ordinal));
-        File.SetUnixFileMode(configFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        await ProcessRunner.CheckAsync("chmod", ["0644", configFile]);
 
         // The Secret volume: defaultMode 0440 and the pod's fsGroup 65532, as kubelet writes it.
         var snmp = Directory.CreateDirectory(Path.Combine(directory, "snmp")).FullName;
         var community = Path.Combine(snmp, "tor-1-community");
         File.WriteAllText(community, "lab-community");
-        File.SetUnixFileMode(community, UnixFileMode.UserRead | UnixFileMode.GroupRead);
+        await ProcessRunner.CheckAsync("chmod", ["0440", community]);
         await ProcessRunner.CheckAsync("chown", [$"0:{ImageUser.Gid}", community]);
-        File.SetUnixFileMode(snmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        await ProcessRunner.CheckAsync("chmod", ["0755", snmp]);
         return (configFile, snmp);
     }
 }

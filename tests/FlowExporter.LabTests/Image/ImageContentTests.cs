@@ -48,13 +48,13 @@ public sealed class ImageContentTests(BuiltImage image)
         Assert.Contains("etc/ssl/certs/ca-certificates.crt", files);
 
         string[] compilers = ["gcc", "cc", "c++", "g++", "clang", "ld", "as", "make", "dotnet"];
-        Assert.Empty(files.Where(f => f.StartsWith("usr/bin/", StringComparison.Ordinal) && compilers.Contains(Path.GetFileName(f))));
-        Assert.Empty(files.Where(f => f.StartsWith("usr/share/dotnet", StringComparison.Ordinal) || f.StartsWith("usr/lib/gcc", StringComparison.Ordinal)));
-        Assert.Empty(files.Where(f => f.EndsWith("_history", StringComparison.Ordinal)));
-        Assert.Empty(files.Where(f => (f.StartsWith("root/", StringComparison.Ordinal) || f.StartsWith("home/", StringComparison.Ordinal)) && f is not "root/.bashrc" and not "root/.profile"));
-        Assert.Empty(files.Where(f => f.StartsWith("etc/ssl/private/", StringComparison.Ordinal) || f.EndsWith(".key", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("id_", StringComparison.Ordinal)));
-        Assert.Empty(files.Where(f => f.StartsWith("app/", StringComparison.Ordinal) && (f.EndsWith(".pdb", StringComparison.Ordinal) || f.EndsWith(".xml", StringComparison.Ordinal))));
-        Assert.Empty(files.Where(f => f.StartsWith("etc/flowexporter", StringComparison.Ordinal)));
+        Assert.DoesNotContain(files, f => f.StartsWith("usr/bin/", StringComparison.Ordinal) && compilers.Contains(Path.GetFileName(f)));
+        Assert.DoesNotContain(files, f => f.StartsWith("usr/share/dotnet", StringComparison.Ordinal) || f.StartsWith("usr/lib/gcc", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.EndsWith("_history", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => (f.StartsWith("root/", StringComparison.Ordinal) || f.StartsWith("home/", StringComparison.Ordinal)) && f is not "root/.bashrc" and not "root/.profile");
+        Assert.DoesNotContain(files, f => f.StartsWith("etc/ssl/private/", StringComparison.Ordinal) || f.EndsWith(".key", StringComparison.Ordinal) || Path.GetFileName(f).StartsWith("id_", StringComparison.Ordinal));
+        Assert.DoesNotContain(files, f => f.StartsWith("app/", StringComparison.Ordinal) && (f.EndsWith(".pdb", StringComparison.Ordinal) || f.EndsWith(".xml", StringComparison.Ordinal)));
+        Assert.DoesNotContain(files, f => f.StartsWith("etc/flowexporter", StringComparison.Ordinal));
     }
 
     [Fact]
