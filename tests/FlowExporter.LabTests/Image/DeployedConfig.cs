@@ -5,7 +5,7 @@ namespace FlowExporter.LabTests.Image;
 
 /// <summary>
 /// The ConfigMap's config.yaml (deploy/k8s/04-configmap.yaml) and the SNMP Secret's files as the DaemonSet mounts
-/// them, written to a lab directory; only the capture interface is changed, to the lab's.
+/// them, written to a lab directory; only the capture interface (to the lab's) and the peer probes (off) are changed.
 /// </summary>
 public static class DeployedConfig
 {
@@ -17,8 +17,13 @@ public static class DeployedConfig
         var config = (string)data["config.yaml"];
         const string Placeholder = "interfaces: [eth0]";
         Assert.Contains(Placeholder, config, StringComparison.Ordinal);
+        // Peer probes find their peers through the Kubernetes source, which needs an API server: off in the lab.
+        const string Probes = "probes:\n  enabled: true\n";
+        Assert.Contains(Probes, config, StringComparison.Ordinal);
         var configFile = Path.Combine(directory, "config.yaml");
-        File.WriteAllText(configFile, config.Replace(Placeholder, $"interfaces: [{captureInterface}]", StringComparison.Ordinal));
+        File.WriteAllText(configFile, config
+            .Replace(Placeholder, $"interfaces: [{captureInterface}]", StringComparison.Ordinal)
+            .Replace(Probes, "probes:\n  enabled: false\n", StringComparison.Ordinal));
         await ProcessRunner.CheckAsync("chmod", ["0644", configFile]);
 
         // The Secret volume: defaultMode 0440 and the pod's fsGroup 65532, as kubelet writes it.

@@ -112,10 +112,15 @@ public sealed partial class ImageRunTests(BuiltImage image)
                 return;
             }
 
+            if (await container.InspectAsync("{{.State.Status}}") != "running")
+            {
+                break;
+            }
+
             await Task.Delay(200);
         }
 
-        throw new TimeoutException($"{what} did not happen within 60 s; /readyz {await StatusAsync(lab, "/readyz")}; container output:\n{await container.LogsAsync()}");
+        throw new TimeoutException($"{what} did not happen within 60 s (or the container ended: {await container.InspectAsync("{{.State.Status}} {{.State.ExitCode}}")}); /readyz {await StatusAsync(lab, "/readyz")}; container output:\n{await container.LogsAsync()}");
     }
 
     private static async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(PodmanContainer container, OvsLab lab)
