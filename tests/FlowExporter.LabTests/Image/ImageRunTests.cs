@@ -17,8 +17,14 @@ public sealed partial class ImageRunTests(BuiltImage image)
 {
     private const string MissingNetRaw = "the process lacks the CAP_NET_RAW capability";
 
-    [Fact]
-    public async Task Runs_as_the_DaemonSet_does_and_counts_a_pod_transfer_exactly_as_tcpdump()
+    /// <summary>
+    /// As the DaemonSet runs it (UID 0: the OVS socket is root's, mode 0750) and as the image's own user 65532, which
+    /// captures through the image's file capabilities but cannot connect to that socket.
+    /// </summary>
+    [Theory]
+    [InlineData("0:0", 0)]
+    [InlineData(null, ImageUser.Uid)]
+    public async Task Runs_as_the_DaemonSet_does_and_counts_a_pod_transfer_exactly_as_tcpdump(string? user, int uid)
     {
         LabPrerequisites.RequireOvsLab("podman", "tcpdump", "tshark", "curl", "iperf3");
         await using var lab = await OvsLab.StartAsync("fimg");
@@ -29,13 +35,13 @@ public sealed partial class ImageRunTests(BuiltImage image)
 
         await using var tcpdump = BackgroundProcess.Start(lab.NodeNamespace, "tcpdump", ["-i", client.PortName, "-s", "128", "-B", "65536", "-n", "-U", "-w", pcap]);
         await tcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
-        await using var container = await PodmanContainer.RunAsync(image.Reference, lab.NodeNamespace, ["NET_RAW", "NET_ADMIN"], config, snmp, lab.Directory);
+        await using var container = await PodmanContainer.RunAsync(image.Reference, lab.NodeNamespace, ["NET_RAW", "NET_ADMIN"], config, snmp, lab.Directory, user);
         await WaitForAsync(container, lab, async () => await StatusAsync(lab, "/readyz") == "200", "/readyz 200");
 
-        // The exporter is the image's non-root user, with exactly the granted capabilities.
+        // The exporter runs as the given user, with exactly the granted capabilities.
         var pid = await container.InspectAsync("{{.State.Pid}}");
         var status = await File.ReadAllLinesAsync($"/proc/{pid}/status");
-        Assert.Equal($"Uid:\t{ImageUser.Uid}\t{ImageUser.Uid}\t{ImageUser.Uid}\t{ImageUser.Uid}", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
+        Assert.Equal($"Uid:\t{uid}\t{uid}\t{uid}\t{uid}", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
         Assert.Equal("CapBnd:\t0000000000003000", status.Single(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)));
         Assert.Equal("CapAmb:\t0000000000000000", status.Single(l => l.StartsWith("CapAmb:", StringComparison.Ordinal)));
         Assert.Equal("NoNewPrivs:\t1", status.Single(l => l.StartsWith("NoNewPrivs:", StringComparison.Ordinal)));
@@ -54,6 +60,16 @@ public sealed partial class ImageRunTests(BuiltImage image)
 
         Assert.Equal(0, samples.Named("network_capture_dropped_packets_total").Sum(s => s.Value));
         Assert.Contains(samples.Named("flowexporter_source_up"), s => s.Label("source") == "capture" && s.Value == 1);
+        var ovsUp = samples.Named("flowexporter_source_up").Single(s => s.Label("source") == "ovs").Value;
+        if (uid == 0)
+        {
+            Assert.True(ovsUp == 1, "the OVS source is up as root:\n" + await container.LogsAsync());
+        }
+        else
+        {
+            Assert.Equal(0, ovsUp);
+            Assert.Contains("cannot connect: AccessDenied", await container.LogsAsync(), StringComparison.Ordinal);
+        }
         var connections = samples.Named("network_connection_bytes_total").Where(s => s.Label("target_port") == "5201").ToList();
         Assert.Equal(4, connections.Count); // iperf3's control and data connections, both directions
         foreach (var sample in connections)

@@ -19,7 +19,8 @@ public sealed class PodmanContainer : IAsyncDisposable
         IReadOnlyList<string> capabilities,
         string configFile,
         string snmpDirectory,
-        string ovsDirectory)
+        string ovsDirectory,
+        string? user = null)
     {
         var container = new PodmanContainer($"fe-image-{Guid.NewGuid().ToString("N")[..8]}");
         List<string> arguments =
@@ -36,6 +37,11 @@ public sealed class PodmanContainer : IAsyncDisposable
             "--volume", $"{snmpDirectory}:/etc/flowexporter/snmp:ro",
             "--volume", $"{ovsDirectory}:/var/run/openvswitch:ro",
         ];
+        if (user is not null)
+        {
+            arguments.Add($"--user={user}");
+        }
+
         if (capabilities.Count > 0)
         {
             arguments.Add("--cap-add=" + string.Join(',', capabilities));
