@@ -57,6 +57,8 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     public void Run(CancellationToken cancellationToken)
     {
         var backoff = TimeSpan.FromMilliseconds(250);
+        var missingCapabilityReported = false;
+        ThreadCapabilities.RaisePermitted();
         while (!cancellationToken.IsCancellationRequested)
         {
             LibPcapLiveDevice? device = null;
@@ -70,6 +72,23 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 backoff = TimeSpan.FromMilliseconds(250);
                 _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", Name, _options.SnapLength, _options.Bpf);
                 Loop(device, cancellationToken);
+            }
+            catch (PcapException ex) when (!ThreadCapabilities.IsEffective(ThreadCapabilities.NetRaw))
+            {
+                // A capability cannot appear later: say once, in one line, what is missing; retries stay quiet.
+                LastError = $"missing capability CAP_NET_RAW ({ex.Message})";
+                if (!missingCapabilityReported)
+                {
+                    missingCapabilityReported = true;
+                    _logger.LogError(
+                        "capture: {Interface}: cannot capture: the process lacks the CAP_NET_RAW capability (grant NET_RAW: securityContext.capabilities.add in Kubernetes, --cap-add=NET_RAW in podman/docker); libpcap: {Problem}",
+                        _name,
+                        ex.Message);
+                }
+                else
+                {
+                    _logger.LogDebug("capture: {Interface}: still no CAP_NET_RAW; retrying in {Seconds:0.##}s", _name, backoff.TotalSeconds);
+                }
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {

@@ -79,23 +79,40 @@ public sealed class KubernetesManifestTests
 
         var nodeName = Assert.Single(Exporter.Env, e => e.Name == "NODE_NAME");
         Assert.Equal("spec.nodeName", nodeName.ValueFrom.FieldRef.FieldPath);
-        Assert.Equal("ghcr.io/flowexporter/flowexporter:0.1.0", Exporter.Image);
     }
 
     [Fact]
-    public void DaemonSet_is_not_privileged_and_keeps_only_NET_RAW()
+    public void The_image_is_the_one_scripts_image_builds_and_tags_the_project_version()
+    {
+        var built = ExternalTool.Run("bash", ["scripts/image", "--print-reference"]);
+        Assert.True(built.ExitCode == 0, built.Describe("scripts/image --print-reference"));
+        Assert.Equal("ghcr.io/flowexporter/flowexporter:0.1.0", built.Output.Trim());
+        Assert.Equal(built.Output.Trim(), Exporter.Image);
+
+        // kubectl apply -f reads the DaemonSet file as it is: it names the same image.
+        var raw = File.ReadAllText(RepositoryFiles.PathOf("deploy", "k8s", "06-daemonset.yaml"));
+        Assert.Contains($"image: {Exporter.Image}\n", raw, StringComparison.Ordinal);
+
+        var props = File.ReadAllText(RepositoryFiles.PathOf("Directory.Build.props"));
+        Assert.Contains($"<Version>{Exporter.Image.Split(':')[^1]}</Version>", props, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DaemonSet_is_not_privileged_and_keeps_only_NET_RAW_and_NET_ADMIN()
     {
         var security = Exporter.SecurityContext;
         Assert.False(security.Privileged);
         Assert.False(security.AllowPrivilegeEscalation);
         Assert.True(security.ReadOnlyRootFilesystem);
         Assert.Equal(["ALL"], security.Capabilities.Drop);
-        Assert.Equal(["NET_RAW"], security.Capabilities.Add);
+        Assert.Equal(["NET_RAW", "NET_ADMIN"], security.Capabilities.Add);
 
-        // Root inside the container: added capabilities reach the effective set only for UID 0 (docs/deploy.md).
+        // UID 0 over the image's non-root default: the host's OVS socket is root's, mode 0750 (docs/deploy.md).
+        Assert.Contains("\nUSER 65532:65532\n", File.ReadAllText(RepositoryFiles.PathOf("Containerfile")), StringComparison.Ordinal);
         var podSecurity = Single<V1DaemonSet>().Spec.Template.Spec.SecurityContext;
         Assert.Equal(0, security.RunAsUser ?? podSecurity.RunAsUser);
         Assert.False(podSecurity.RunAsNonRoot ?? false);
+        Assert.Equal("RuntimeDefault", podSecurity.SeccompProfile.Type);
     }
 
     [Fact]
