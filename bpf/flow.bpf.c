@@ -130,6 +130,17 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+// Per attached device (by ifindex), set by user space when it attaches: DEVICE_SOFTWARE_SEGMENTATION when the device
+// lacks TCP segmentation offload, so the kernel cuts a TCP GSO packet into segments after the egress hook and before the
+// packet taps: libpcap then sees every segment with its own headers.
+#define DEVICE_SOFTWARE_SEGMENTATION 0x1
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u32);
+} devices SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -140,6 +151,7 @@ struct {
 struct packet {
 	struct flow_key key; // source in addr_a/port_a, destination in addr_b/port_b until canonical order
 	__u32 fragment_id;
+	__u16 headers; // bytes from the frame's start to the TCP payload (0 when not known)
 	__u8 tcp_flags;
 	__u8 has_tcp_flags;
 	__u8 first_fragment;
@@ -289,6 +301,7 @@ static __always_inline int decode_transport(struct __sk_buff *skb, int offset, s
 	if (tcp) {
 		p->tcp_flags = header[13];
 		p->has_tcp_flags = 1;
+		p->headers = offset + (header[12] >> 4) * 4;
 	}
 	if (p->first_fragment) {
 		struct fragment_key key;
@@ -324,7 +337,22 @@ static __always_inline void swap_endpoints(struct flow_key *key)
 	key->port_b = port;
 }
 
-static __always_inline void account(struct __sk_buff *skb, struct packet *p)
+// The bytes libpcap counts for this packet on this device: skb->len (a VLAN tag held in skb metadata is written back
+// into the frame by libpcap, so it counts too), except for a TCP GSO packet leaving a device without segmentation
+// offload: the kernel segments it after this hook, and the tap sees each segment with its own copy of the headers.
+static __always_inline __u64 wire_bytes(struct __sk_buff *skb, const struct packet *p, int egress, __u64 segments)
+{
+	__u64 bytes = skb->len + (skb->vlan_present ? 4 : 0);
+	if (!egress || segments <= 1 || !p->headers)
+		return bytes;
+	__u32 ifindex = skb->ifindex;
+	__u32 *device = bpf_map_lookup_elem(&devices, &ifindex);
+	if (device && (*device & DEVICE_SOFTWARE_SEGMENTATION))
+		bytes += (segments - 1) * p->headers;
+	return bytes;
+}
+
+static __always_inline void account(struct __sk_buff *skb, struct packet *p, int egress)
 {
 	int from_a = source_is_a(&p->key);
 	if (!from_a)
@@ -332,10 +360,8 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p)
 	p->key.ifindex = skb->ifindex;
 
 	__u64 now = bpf_ktime_get_ns();
-	// skb->len is the frame as a packet socket (libpcap) sees it on this device at this hook; a VLAN tag held in
-	// skb metadata (hardware acceleration) is written back into the frame by libpcap, so it is counted here too.
-	__u64 bytes = skb->len + (skb->vlan_present ? 4 : 0);
 	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
+	__u64 bytes = wire_bytes(skb, p, egress, segments);
 	__u8 flags = p->has_tcp_flags ? p->tcp_flags : 0;
 	__u32 evidence = 0;
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
@@ -404,7 +430,7 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p)
 		value->last_ns = now; // racy between CPUs by design: the latest of close times, to within one packet
 }
 
-static __always_inline void classify(struct __sk_buff *skb)
+static __always_inline void classify(struct __sk_buff *skb, int egress)
 {
 	struct packet p = {};
 	int offset = ETH_HLEN;
@@ -452,12 +478,11 @@ static __always_inline void classify(struct __sk_buff *skb)
 			count(COUNTER_TRUNCATED);
 		return;
 	}
-	account(skb, &p);
+	account(skb, &p, egress);
 }
 
-// The program enters and leaves through here: runs are counted so user space knows when the old generation is idle.
-SEC("tc")
-int flowexporter_tc(struct __sk_buff *skb)
+// The programs enter and leave through here: runs are counted so user space knows when the old generation is idle.
+static __always_inline int run(struct __sk_buff *skb, int egress)
 {
 	__u32 entered = 0, finished = 1;
 	__u64 *runs_entered = bpf_map_lookup_elem(&runs, &entered);
@@ -465,9 +490,21 @@ int flowexporter_tc(struct __sk_buff *skb)
 	if (!runs_entered || !runs_finished)
 		return TC_ACT_OK;
 	__sync_fetch_and_add(runs_entered, 1);
-	classify(skb);
+	classify(skb, egress);
 	__sync_fetch_and_add(runs_finished, 1);
 	return TC_ACT_OK;
+}
+
+SEC("tc")
+int flowexporter_ingress(struct __sk_buff *skb)
+{
+	return run(skb, 0);
+}
+
+SEC("tc")
+int flowexporter_egress(struct __sk_buff *skb)
+{
+	return run(skb, 1);
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

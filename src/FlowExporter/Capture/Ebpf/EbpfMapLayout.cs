@@ -8,7 +8,10 @@ namespace FlowExporter.Capture.Ebpf;
 /// </summary>
 internal static class EbpfMapLayout
 {
-    public const string Program = "flowexporter_tc";
+    public const string IngressProgram = "flowexporter_ingress";
+    public const string EgressProgram = "flowexporter_egress";
+    public const string Devices = "devices";
+    public const uint DeviceSoftwareSegmentation = 1;
     public const string FlowsEven = "flows_0";
     public const string FlowsOdd = "flows_1";
     public const string Generation = "generation";

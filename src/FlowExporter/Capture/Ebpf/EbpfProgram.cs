@@ -16,7 +16,9 @@ public sealed class EbpfProgram : IDisposable
     {
         _object = bpfObject;
         FlowEntries = flowEntries;
-        ProgramFd = LibbpfNative.ProgramFd(Require(LibbpfNative.FindProgram(bpfObject, EbpfMapLayout.Program), EbpfMapLayout.Program));
+        IngressFd = LibbpfNative.ProgramFd(Require(LibbpfNative.FindProgram(bpfObject, EbpfMapLayout.IngressProgram), EbpfMapLayout.IngressProgram));
+        EgressFd = LibbpfNative.ProgramFd(Require(LibbpfNative.FindProgram(bpfObject, EbpfMapLayout.EgressProgram), EbpfMapLayout.EgressProgram));
+        DevicesFd = MapFd(EbpfMapLayout.Devices);
         FlowsFds = [MapFd(EbpfMapLayout.FlowsEven), MapFd(EbpfMapLayout.FlowsOdd)];
         GenerationFd = MapFd(EbpfMapLayout.Generation);
         RunsFd = MapFd(EbpfMapLayout.Runs);
@@ -26,7 +28,13 @@ public sealed class EbpfProgram : IDisposable
     /// <summary>flow.bpf.o beside the binary, where the build puts it.</summary>
     public static string DefaultObjectPath => Path.Combine(AppContext.BaseDirectory, "flow.bpf.o");
 
-    public int ProgramFd { get; }
+    /// <summary>The classifier for ingress hooks.</summary>
+    public int IngressFd { get; }
+
+    /// <summary>The classifier for egress hooks (it also counts the headers of segments cut after the hook).</summary>
+    public int EgressFd { get; }
+
+    internal int DevicesFd { get; }
 
     /// <summary>Entries of each generation map; the kernel holds two of them (see docs/ebpf.md for the memory).</summary>
     public uint FlowEntries { get; }

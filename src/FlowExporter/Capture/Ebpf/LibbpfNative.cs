@@ -76,6 +76,9 @@ internal static unsafe partial class LibbpfNative
     [LibraryImport(Libbpf, EntryPoint = "bpf_map_lookup_elem")]
     public static partial int MapLookup(int fd, void* key, void* value);
 
+    [LibraryImport(Libbpf, EntryPoint = "bpf_map_delete_elem")]
+    public static partial int MapDelete(int fd, void* key);
+
     [LibraryImport(Libbpf, EntryPoint = "bpf_map_lookup_and_delete_batch")]
     public static partial int MapLookupAndDeleteBatch(int fd, void* inBatch, void* outBatch, void* keys, void* values, uint* count, nint options);
 

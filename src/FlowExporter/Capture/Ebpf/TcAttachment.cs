@@ -15,10 +15,12 @@ public sealed unsafe class TcAttachment : IDisposable
     public const uint Handle = 0xFE17;
 
     private static readonly int[] Hooks = [LibbpfNative.TcIngress, LibbpfNative.TcEgress];
+    private readonly EbpfProgram _program;
     private bool _attached;
 
-    private TcAttachment(int interfaceIndex, bool createdQdisc)
+    private TcAttachment(EbpfProgram program, int interfaceIndex, bool createdQdisc)
     {
+        _program = program;
         InterfaceIndex = interfaceIndex;
         CreatedQdisc = createdQdisc;
         _attached = true;
@@ -38,15 +40,23 @@ public sealed unsafe class TcAttachment : IDisposable
             throw EbpfException.FromTc("creating the clsact qdisc", interfaceIndex, created);
         }
 
-        var attachment = new TcAttachment(interfaceIndex, created == 0);
+        var attachment = new TcAttachment(program, interfaceIndex, created == 0);
         var attachedHooks = 0;
         try
         {
+            var index = (uint)interfaceIndex;
+            var device = DeviceOffloads.HasTcpSegmentationOffload(interfaceIndex) ? 0u : EbpfMapLayout.DeviceSoftwareSegmentation;
+            var stored = LibbpfNative.MapUpdate(program.DevicesFd, &index, &device, LibbpfNative.UpdateAny);
+            if (stored < 0)
+            {
+                throw new EbpfException(EbpfFailureKind.Other, -stored, $"recording interface {interfaceIndex}'s offloads failed: {LinuxErrno.Describe(-stored)}");
+            }
+
             foreach (var point in Hooks)
             {
                 var hook = LibbpfNative.TcHook.For(interfaceIndex, point);
                 var options = LibbpfNative.TcOptions.For(Handle, Priority);
-                options.ProgramFd = program.ProgramFd;
+                options.ProgramFd = point == LibbpfNative.TcIngress ? program.IngressFd : program.EgressFd;
                 options.Flags = LibbpfNative.TcReplace;
                 var result = LibbpfNative.TcAttach(&hook, &options);
                 if (result < 0)
@@ -108,6 +118,9 @@ public sealed unsafe class TcAttachment : IDisposable
             var qdisc = LibbpfNative.TcHook.For(InterfaceIndex, LibbpfNative.TcIngress | LibbpfNative.TcEgress);
             Note(LibbpfNative.TcHookDestroy(&qdisc));
         }
+
+        var index = (uint)InterfaceIndex;
+        Note(LibbpfNative.MapDelete(_program.DevicesFd, &index));
     }
 
     private void Note(int result)
