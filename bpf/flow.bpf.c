@@ -2,7 +2,8 @@
 //
 // FlowExporter's in-kernel connection accounting: a TC classifier (clsact ingress and egress, direct action) that
 // decodes each frame and counts it in its connection's entry. UAPI headers and __sk_buff only: the kernels this runs on
-// may have no BTF (no vmlinux.h, no CO-RE). It never drops: every path returns TC_ACT_OK.
+// may have no BTF (no vmlinux.h, no CO-RE). It never drops and never decides: every path returns TC_ACT_UNSPEC, so the
+// filters of other tools after ours on the hook still run (TC_ACT_OK would end the hook's classification there).
 //
 // Layout and the sweep protocol are described in docs/ebpf.md; user space reads them in
 // src/FlowExporter/Capture/Ebpf (EbpfMapLayout.cs mirrors the structs below byte for byte).
@@ -488,11 +489,11 @@ static __always_inline int run(struct __sk_buff *skb, int egress)
 	__u64 *runs_entered = bpf_map_lookup_elem(&runs, &entered);
 	__u64 *runs_finished = bpf_map_lookup_elem(&runs, &finished);
 	if (!runs_entered || !runs_finished)
-		return TC_ACT_OK;
+		return TC_ACT_UNSPEC;
 	__sync_fetch_and_add(runs_entered, 1);
 	classify(skb, egress);
 	__sync_fetch_and_add(runs_finished, 1);
-	return TC_ACT_OK;
+	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")

@@ -73,12 +73,21 @@ public sealed class VethPairLab : IAsyncDisposable
     public static Task<ProcessResult> ExecAsync(string networkNamespace, IReadOnlyList<string> command, TimeSpan timeout) =>
         ProcessRunner.CheckAsync("ip", ["netns", "exec", networkNamespace, .. command], timeout);
 
-    /// <summary>The filters on one hook of InterfaceA, as <c>tc filter show</c> prints them (one line per filter).</summary>
+    /// <summary>
+    /// The filters on one hook of InterfaceA as <c>tc filter show</c> prints them: each filter's lines that name its
+    /// handle (bpf: "handle", u32: "fh"; a u32 filter prints its hash table and its key).
+    /// </summary>
     public async Task<IReadOnlyList<string>> FiltersAsync(string hook)
     {
         var shown = await ExecAsync(NamespaceA, ["tc", "filter", "show", "dev", InterfaceA, hook], TimeSpan.FromSeconds(10));
-        return shown.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(line => line.Contains("handle", StringComparison.Ordinal)).ToList();
+        return shown.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => line.StartsWith("filter", StringComparison.Ordinal) && (line.Contains(" handle ", StringComparison.Ordinal) || line.Contains(" fh ", StringComparison.Ordinal)))
+            .ToList();
     }
+
+    /// <summary>The distinct filter priorities on one hook of InterfaceA.</summary>
+    public async Task<IReadOnlyList<string>> PrioritiesAsync(string hook) =>
+        (await FiltersAsync(hook)).Select(line => line[line.IndexOf("pref ", StringComparison.Ordinal)..].Split(' ')[1]).Distinct().Order(StringComparer.Ordinal).ToList();
 
     public static string Pref(uint priority) => "pref " + priority.ToString(CultureInfo.InvariantCulture) + " ";
 

@@ -8,8 +8,12 @@ namespace FlowExporter.Capture.Ebpf;
 /// </summary>
 public sealed unsafe class TcAttachment : IDisposable
 {
-    /// <summary>Our filter priority on both hooks (tc's "pref"); tools that share the device use others.</summary>
-    public const uint Priority = 0xFE17;
+    /// <summary>
+    /// Our filter priority on both hooks (tc's "pref"): low, so the program runs before most other tools' filters and
+    /// sees what they would end (it returns TC_ACT_UNSPEC, so theirs still run after it). A filter at a lower number
+    /// that ends classification hides its packets from us.
+    /// </summary>
+    public const uint Priority = 17;
 
     /// <summary>Our filter handle on both hooks.</summary>
     public const uint Handle = 0xFE17;
