@@ -115,6 +115,69 @@ public sealed partial class EbpfCountingLabTests
         }
     }
 
+    [Fact]
+    public async Task Vlan_tagged_frames_count_as_tcpdump_sees_them_single_and_double_tagged_both_ways()
+    {
+        // This kernel has no 8021q module, so the tagged frames are written by packet sockets: from A they pass A's
+        // egress hook with the tags in the frame; from B they reach A's ingress, where the kernel has already moved the
+        // outer tag into skb metadata (libpcap writes it back; the program adds its 4 bytes).
+        LabPrerequisites.Require("ip", "ethtool", "tcpdump", "tshark", "python3");
+        await using var lab = await VethPairLab.StartAsync();
+        var script = Path.Combine(lab.Directory, "tagged.py");
+        await File.WriteAllTextAsync(script, TaggedFrames);
+        var pcap = Path.Combine(lab.Directory, "vlan.pcap");
+        await using var tcpdump = await StartTcpdumpAsync(lab, pcap);
+        using var program = EbpfProgram.Load(EbpfProgram.DefaultObjectPath);
+        var attachment = NetworkNamespaceThread.Run(lab.NamespaceA, () => TcAttachment.Attach(program, lab.IndexA));
+        var sweeper = new EbpfSweeper(program, TimeProvider.System);
+        var samples = new List<EbpfConnectionSample>();
+        try
+        {
+            await VethPairLab.ExecAsync(lab.NamespaceA, ["python3", script, lab.InterfaceA, "a"], TimeSpan.FromSeconds(30));
+            await VethPairLab.ExecAsync(lab.NamespaceB, ["python3", script, lab.InterfaceB, "b"], TimeSpan.FromSeconds(30));
+            await StopTcpdumpAsync(tcpdump, pcap);
+            sweeper.Sweep(samples, CancellationToken.None);
+        }
+        finally
+        {
+            NetworkNamespaceThread.Run(lab.NamespaceA, () => { attachment.Dispose(); return 0; });
+        }
+
+        var truth = await WireConnections.ReadAsync(pcap);
+        var counted = Merge(samples);
+        var compared = truth.Keys.Where(k => k.AddressA.ToString() == "10.99.1.1").ToList();
+        Assert.Equal(2, compared.Count); // UDP 40000 -> 7000 and its reverse under one tag, TCP 41000 -> 8000 under two
+        foreach (var key in compared)
+        {
+            var wire = truth[key];
+            Assert.True(wire.FramesFromA > 0 && wire.FramesFromB > 0, $"{key}: frames both ways");
+            var ebpf = counted[key];
+            Assert.Equal((wire.BytesFromA, wire.FramesFromA, wire.BytesFromB, wire.FramesFromB), ((long)ebpf.BytesFromA, (long)ebpf.PacketsFromA, (long)ebpf.BytesFromB, (long)ebpf.PacketsFromB));
+        }
+    }
+
+    /// <summary>Writes 5 single-tagged (802.1Q 10) UDP and 5 double-tagged (802.1ad 20, 802.1Q 10) TCP frames.</summary>
+    private const string TaggedFrames = """
+        import socket, struct, sys
+        name, side = sys.argv[1], sys.argv[2]
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((name, 0))
+        me, peer = ("10.99.1.1", "10.99.1.2") if side == "a" else ("10.99.1.2", "10.99.1.1")
+        def ip(proto, payload):
+            header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0, socket.inet_aton(me), socket.inet_aton(peer))
+            return header + payload
+        def ports(a, b):
+            return (a, b) if side == "a" else (b, a)
+        eth = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01"
+        for i in range(5):
+            sp, dp = ports(40000, 7000)
+            udp = struct.pack("!HHHH", sp, dp, 8 + 100 + i, 0) + bytes(100 + i)
+            s.send(eth + struct.pack("!HH", 0x8100, 10) + struct.pack("!H", 0x0800) + ip(17, udp))
+            sp, dp = ports(41000, 8000)
+            tcp = struct.pack("!HHIIBBHHH", sp, dp, i, 0, 5 << 4, 0x10, 1000, 0, 0) + bytes(200 + i)
+            s.send(eth + struct.pack("!HH", 0x88A8, 20) + struct.pack("!HH", 0x8100, 10) + struct.pack("!H", 0x0800) + ip(6, tcp))
+        """;
+
     internal sealed record Counted(ulong BytesFromA, ulong PacketsFromA, ulong BytesFromB, ulong PacketsFromB, EbpfConnectionSample First, HandshakeEvidence Handshake, bool Finished);
 
     /// <summary>Sums each connection's deltas over the sweeps; the first-packet facts are those of its earliest sample.</summary>
