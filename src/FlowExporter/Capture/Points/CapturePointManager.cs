@@ -18,7 +18,7 @@ internal sealed class CapturePointManager : IAsyncDisposable
     private readonly ICapturePointOpener _opener;
     private readonly ILogger _logger;
     private readonly Dictionary<CapturePointKey, (PlannedPoint Point, IAsyncDisposable Handle)> _open = [];
-    private readonly Dictionary<CapturePointKey, LinkInfo> _failed = [];
+    private readonly HashSet<CapturePointKey> _failed = [];
     private readonly HashSet<CapturePointKey> _loggedOverLimit = [];
     private readonly Channel<IReadOnlySet<string>> _podPorts = Channel.CreateBounded<IReadOnlySet<string>>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
@@ -144,14 +144,14 @@ internal sealed class CapturePointManager : IAsyncDisposable
             [.. _open.Values.Select(o => o.Point).OrderBy(p => p.Index)],
             desired.Waiting,
             desired.OverLimit.Count,
-            [.. _failed.Keys],
+            [.. _failed],
             desired.PointsBySelector);
     }
 
     private async Task OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
     {
         var link = _links.GetValueOrDefault(point.Index);
-        if (link is not null && _failed.TryGetValue(point.Key, out var failedAt) && failedAt == link)
+        if (_failed.Contains(point.Key))
         {
             return;
         }
@@ -171,7 +171,7 @@ internal sealed class CapturePointManager : IAsyncDisposable
             Interlocked.Increment(ref _failedOpens);
             if (link is not null)
             {
-                _failed[point.Key] = link;
+                _failed.Add(point.Key);
             }
 
             _logger.LogWarning("capture point {Interface} (ifindex {Index}) could not be opened (tried again when the link changes): {Error}", point.Name, point.Index, error.Message);
@@ -206,12 +206,19 @@ internal sealed class CapturePointManager : IAsyncDisposable
         }
     }
 
+    /// <summary>Any event for a link makes a failed open worth one more try; a removed link's over-limit log is forgotten.</summary>
     private void ForgetFailure(LinkEvent linkEvent)
     {
-        if (linkEvent is LinkEvent.Removed removed)
+        var key = new CapturePointKey(linkEvent.Link.Index, linkEvent.Link.Name);
+        _failed.Remove(key);
+        if (linkEvent is LinkEvent.Changed changed)
         {
-            _failed.Remove(new CapturePointKey(removed.Link.Index, removed.Link.Name));
-            _loggedOverLimit.Remove(new CapturePointKey(removed.Link.Index, removed.Link.Name));
+            _failed.Remove(new CapturePointKey(changed.Previous.Index, changed.Previous.Name));
+        }
+
+        if (linkEvent is LinkEvent.Removed)
+        {
+            _loggedOverLimit.Remove(key);
         }
     }
 
