@@ -39,6 +39,12 @@ internal static unsafe partial class NetlinkNative
     [LibraryImport(Libc, EntryPoint = "send", SetLastError = true)]
     public static partial nint Send(int fd, byte* buffer, nuint length, int flags);
 
+    public const int CloneNewNet = 0x40000000;
+
+    /// <summary>setns(2): moves the calling thread into another namespace (lab tests open a socket in their own one).</summary>
+    [LibraryImport(Libc, EntryPoint = "setns", SetLastError = true)]
+    public static partial int SetNs(int fd, int namespaceType);
+
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 }
