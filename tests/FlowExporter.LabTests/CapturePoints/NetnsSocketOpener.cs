@@ -11,7 +11,7 @@ namespace FlowExporter.LabTests.CapturePoints;
 /// </summary>
 internal static class NetnsSocketOpener
 {
-    public static NetlinkSocket Open(string networkNamespace)
+    public static NetlinkSocket Open(string networkNamespace, int receiveBufferBytes = RtnetlinkWatcher.DefaultReceiveBufferBytes)
     {
         NetlinkSocket? socket = null;
         Exception? failure = null;
@@ -25,7 +25,7 @@ internal static class NetnsSocketOpener
                     throw new Win32Exception(Marshal.GetLastPInvokeError(), $"setns into {networkNamespace}");
                 }
 
-                socket = RtnetlinkWatcher.OpenSocket();
+                socket = RtnetlinkWatcher.OpenSocket(receiveBufferBytes);
             }
             catch (Exception error)
             {

@@ -111,6 +111,30 @@ public sealed class RtnetlinkWatcherLabTests
         Assert.Equal(before, OpenDescriptors());
     }
 
+    [Fact]
+    public async Task After_the_kernel_drops_events_for_a_small_buffer_a_resync_leaves_the_right_points_open()
+    {
+        await using var lab = await NetlinkLab.CreateAsync();
+        var opener = new RecordingOpener(TimeProvider.System);
+        var manager = new CapturePointManager(CaptureSelectors.Parse(["ov*a"], []), CapturePointPolicy.Default, opener, NullLogger.Instance);
+        await using var watch = Watch.Start(lab.Watched, manager, receiveBufferBytes: 64 * 1024);
+        await watch.NextAsync(Within);
+        const int pairs = 150;
+
+        // With the consumer held, the watcher's update channel fills and it stops reading the socket: the ~900 link
+        // messages of the batch (about 1.5 KB each) overflow the 64 KiB socket buffer and the kernel reports ENOBUFS.
+        watch.Hold();
+        await lab.Batch(Enumerable.Range(0, pairs).SelectMany(i => new[] { $"link add ov{i}a type veth peer name ov{i}b", $"link set ov{i}a up", $"link set ov{i}b up" }));
+        watch.Release();
+        await watch.UntilAsync(u => u.Links.Count == 1 + (2 * pairs) && opener.OpenCount == pairs, TimeSpan.FromSeconds(20));
+        Assert.True(watch.Watcher.Overruns > 0, "the 4 KiB buffer never overran: the resync path was not exercised");
+
+        await lab.Batch(Enumerable.Range(0, pairs).Where(i => i % 2 == 0).Select(i => $"link del ov{i}a"));
+        await watch.UntilAsync(u => u.Links.Count == 1 + pairs && opener.OpenCount == pairs / 2, TimeSpan.FromSeconds(20));
+        Assert.Equal(Enumerable.Range(0, pairs).Where(i => i % 2 == 1).Select(i => $"ov{i}a").Order(StringComparer.Ordinal), opener.OpenNames);
+        Assert.Equal(0, manager.FailedOpens);
+    }
+
     private static int OpenDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
 
     /// <summary>A watcher (and optionally a manager) running on a socket in the lab namespace, with every update kept.</summary>
@@ -119,6 +143,7 @@ public sealed class RtnetlinkWatcherLabTests
         private readonly CancellationTokenSource _stop = new();
         private readonly HashSet<string> _seen = [];
         private readonly SemaphoreSlim _arrived = new(0);
+        private readonly SemaphoreSlim _held = new(1, 1);
         private readonly Task _watcherRun;
         private readonly Task _consumer;
         private readonly Task _managerRun = Task.CompletedTask;
@@ -142,8 +167,13 @@ public sealed class RtnetlinkWatcherLabTests
 
         public int Updates => Volatile.Read(ref _updates);
 
-        public static Watch Start(string networkNamespace, CapturePointManager? manager = null) =>
-            new(new RtnetlinkWatcher(NetnsSocketOpener.Open(networkNamespace), TimeProvider.System, NullLogger.Instance), manager);
+        public static Watch Start(string networkNamespace, CapturePointManager? manager = null, int receiveBufferBytes = RtnetlinkWatcher.DefaultReceiveBufferBytes) =>
+            new(new RtnetlinkWatcher(NetnsSocketOpener.Open(networkNamespace, receiveBufferBytes), TimeProvider.System, NullLogger.Instance), manager);
+
+        /// <summary>Stops consuming updates until <see cref="Release"/>, so that the watcher blocks as behind a slow consumer.</summary>
+        public void Hold() => _held.Wait();
+
+        public void Release() => _held.Release();
 
         public bool Saw(string change)
         {
@@ -193,12 +223,15 @@ public sealed class RtnetlinkWatcherLabTests
             Watcher.Dispose();
             _stop.Dispose();
             _arrived.Dispose();
+            _held.Dispose();
         }
 
         private async Task ConsumeAsync(System.Threading.Channels.ChannelWriter<LinkWatchUpdate>? forward)
         {
             await foreach (var update in Watcher.Updates.ReadAllAsync())
             {
+                await _held.WaitAsync();
+                _held.Release();
                 lock (_seen)
                 {
                     foreach (var change in update.Events)

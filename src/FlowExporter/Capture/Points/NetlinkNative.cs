@@ -45,6 +45,14 @@ internal static unsafe partial class NetlinkNative
     [LibraryImport(Libc, EntryPoint = "setns", SetLastError = true)]
     public static partial int SetNs(int fd, int namespaceType);
 
+    public const int MsgDontWait = 0x40;
+    public const int Eagain = 11;
+    public const int Eintr = 4;
+    public const int Enobufs = 105;
+
+    [LibraryImport(Libc, EntryPoint = "recv", SetLastError = true)]
+    public static partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
 }

@@ -84,6 +84,37 @@ internal sealed unsafe class NetlinkSocket : IDisposable
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
+    /// <summary>
+    /// Reads one datagram if one is queued, without waiting (netlink has no FIONREAD). Returns the length, 0 when the
+    /// queue is empty, or -1 when the kernel reports an overrun (ENOBUFS).
+    /// </summary>
+    public int ReceiveNow(Span<byte> buffer)
+    {
+        while (true)
+        {
+            fixed (byte* bytes = buffer)
+            {
+                var received = NetlinkNative.Recv((int)_socket.Handle, bytes, (nuint)buffer.Length, NetlinkNative.MsgDontWait);
+                if (received >= 0)
+                {
+                    return (int)received;
+                }
+            }
+
+            switch (Marshal.GetLastPInvokeError())
+            {
+                case NetlinkNative.Eintr:
+                    continue;
+                case NetlinkNative.Eagain:
+                    return 0;
+                case NetlinkNative.Enobufs:
+                    return -1;
+                default:
+                    throw Failure("reading rtnetlink");
+            }
+        }
+    }
+
     public void Dispose() => _socket.Dispose();
 
     private static Win32Exception Failure(string what)

@@ -28,6 +28,7 @@ internal sealed class RtnetlinkWatcher : IDisposable
     private long _malformed;
     private long _overruns;
     private uint _sequence;
+    private bool _overrunWhileSynchronizing;
 
     public RtnetlinkWatcher(NetlinkSocket socket, TimeProvider time, ILogger logger, int linkCapacity = DefaultLinkCapacity)
     {
@@ -37,9 +38,15 @@ internal sealed class RtnetlinkWatcher : IDisposable
         _links = new LinkTable(linkCapacity);
     }
 
-    /// <summary>Opens a socket in the caller's network namespace joined to link and IPv4/IPv6 route events.</summary>
+    /// <summary>
+    /// Opens a socket in the caller's network namespace joined to link and IPv4/IPv6 route events. The receive buffer
+    /// is at least 64 KiB: a dump's messages must fit in it, or the kernel reports ENOBUFS for the dump itself and no
+    /// resync could ever finish.
+    /// </summary>
     public static NetlinkSocket OpenSocket(int receiveBufferBytes = DefaultReceiveBufferBytes) =>
-        NetlinkSocket.Open([Rtnetlink.GroupLink, Rtnetlink.GroupIpv4Route, Rtnetlink.GroupIpv6Route], receiveBufferBytes);
+        NetlinkSocket.Open([Rtnetlink.GroupLink, Rtnetlink.GroupIpv4Route, Rtnetlink.GroupIpv6Route], Math.Max(receiveBufferBytes, MinimumReceiveBufferBytes));
+
+    public const int MinimumReceiveBufferBytes = 64 * 1024;
 
     public ChannelReader<LinkWatchUpdate> Updates => _updates.Reader;
 
@@ -60,6 +67,12 @@ internal sealed class RtnetlinkWatcher : IDisposable
             await SynchronizeAsync(buffer, resync: false, cancellationToken);
             while (true)
             {
+                while (_overrunWhileSynchronizing)
+                {
+                    _overrunWhileSynchronizing = false;
+                    await SynchronizeAsync(buffer, resync: true, cancellationToken);
+                }
+
                 int received;
                 try
                 {
@@ -101,6 +114,9 @@ internal sealed class RtnetlinkWatcher : IDisposable
         var uplinksChanged = false;
         if (resync)
         {
+            // After an overrun the kernel drops further events silently until the receive queue has been emptied once
+            // (NETLINK_S_CONGESTED). Empty it before dumping, so that any drop from now on is reported again.
+            uplinksChanged |= Drain(buffer, events);
             _links.BeginResync();
         }
 
@@ -125,6 +141,27 @@ internal sealed class RtnetlinkWatcher : IDisposable
         await PublishAsync(events, uplinksChanged || !resync, cancellationToken, always: true);
     }
 
+    private bool Drain(byte[] buffer, List<LinkEvent> events)
+    {
+        var uplinksChanged = false;
+        while (true)
+        {
+            var received = _socket.ReceiveNow(buffer);
+            if (received == 0)
+            {
+                return uplinksChanged;
+            }
+
+            if (received < 0)
+            {
+                Interlocked.Increment(ref _overruns);
+                continue;
+            }
+
+            uplinksChanged |= Apply(buffer.AsSpan(0, received), events, dumpSequence: null, out _);
+        }
+    }
+
     private async Task<bool> DumpAsync(ushort type, byte[] buffer, List<LinkEvent> events, CancellationToken cancellationToken)
     {
         var sequence = ++_sequence;
@@ -133,7 +170,20 @@ internal sealed class RtnetlinkWatcher : IDisposable
         var done = false;
         while (!done)
         {
-            var received = await _socket.ReceiveAsync(buffer, cancellationToken);
+            int received;
+            try
+            {
+                received = await _socket.ReceiveAsync(buffer, cancellationToken);
+            }
+            catch (SocketException error) when (error.SocketErrorCode == SocketError.NoBufferSpaceAvailable)
+            {
+                // Events were dropped while the dump ran; the dump itself goes on (the kernel fills it as we read).
+                // Finish it, then dump again: the dropped events may concern links already dumped.
+                Interlocked.Increment(ref _overruns);
+                _overrunWhileSynchronizing = true;
+                continue;
+            }
+
             uplinksChanged |= Apply(buffer.AsSpan(0, received), events, sequence, out done);
         }
 
