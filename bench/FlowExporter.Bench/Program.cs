@@ -25,7 +25,7 @@ internal static unsafe class Program
     {
         if (args.Length < 1)
         {
-            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] [--raw RAWLOOP] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS [CASE] | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS]");
+            Console.Error.WriteLine("usage: bench generate FILE [packets] [connections] | pipeline FILE [connection|endpoint|pod_pair|workload_pair] [--raw RAWLOOP] | libpcap FILE | sharppcap-read FILE | packetdotnet FILE | render CONNECTIONS [CASE] | scale-capture DIR NODES [PODS_PER_NODE] [SECONDS] | points-latency [LINKS]");
             return 2;
         }
 
@@ -37,6 +37,8 @@ internal static unsafe class Program
                 var (written, started) = CaptureGenerator.Generate(args[1], packets, connections);
                 Console.WriteLine($"generated: {written} packets, {started} connections -> {args[1]}");
                 return 0;
+            case "points-latency":
+                return PointsLatencyBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100);
             case "scale-capture":
                 try
                 {

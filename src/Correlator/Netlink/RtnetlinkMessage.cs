@@ -1,0 +1,24 @@
+using FlowExporter.Correlator.CapturePoints;
+
+namespace FlowExporter.Correlator.Netlink;
+
+/// <summary>One rtnetlink message the capture-point watcher understands.</summary>
+public abstract record RtnetlinkMessage
+{
+    /// <summary>RTM_NEWLINK (added or changed) or RTM_DELLINK.</summary>
+    public sealed record Link(bool Deleted, LinkInfo Info) : RtnetlinkMessage;
+
+    /// <summary>RTM_NEWROUTE or RTM_DELROUTE, with the interface(s) the route leaves through (several for a multipath route).</summary>
+    public sealed record Route(bool Deleted, byte Family, byte DestinationLength, uint Table, byte Type, uint Priority, IReadOnlyList<int> OutputInterfaces)
+        : RtnetlinkMessage
+    {
+        /// <summary>A default route of the main table: what <c>uplinks</c> follows.</summary>
+        public bool IsDefault => DestinationLength == 0 && Table == Rtnetlink.RouteTableMain && Type == Rtnetlink.RtnUnicast;
+    }
+
+    /// <summary>NLMSG_DONE: the end of a dump.</summary>
+    public sealed record Done(uint Sequence) : RtnetlinkMessage;
+
+    /// <summary>NLMSG_ERROR: <see cref="Errno"/> is positive (0 is an acknowledgement).</summary>
+    public sealed record Error(uint Sequence, int Errno) : RtnetlinkMessage;
+}
