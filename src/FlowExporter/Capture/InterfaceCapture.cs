@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Sources;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -9,10 +10,11 @@ namespace FlowExporter.Capture;
 /// <summary>
 /// Captures one live interface: SharpPcap finds, opens and filters the device; the loop waits on the descriptor with
 /// <c>poll</c> outside the pipeline lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c>
-/// under it. When the interface goes away the device is closed and re-opened with backoff; kernel drop counters are
+/// under it. When the interface goes away the device is closed and re-opened with the shared <see cref="Backoff"/>
+/// (logged when it goes away and when it is back, and at most every ten minutes in between); kernel drop counters are
 /// kept cumulative across re-opens.
 /// </summary>
-internal sealed unsafe class InterfaceCapture : IDisposable
+internal sealed unsafe partial class InterfaceCapture : IDisposable
 {
     private const int Batch = 1024;
     private readonly string _name;
@@ -21,6 +23,8 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     private readonly ConnectionAccounting _accounting;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RateLimitedLog _stillFailing;
+    private readonly Backoff _backoff = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
     private GCHandle _self;
     private long _droppedBase;
     private long _interfaceDroppedBase;
@@ -37,6 +41,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         _accounting = accounting;
         _time = time;
         _logger = logger;
+        _stillFailing = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(10));
         _self = GCHandle.Alloc(this);
     }
 
@@ -50,6 +55,9 @@ internal sealed unsafe class InterfaceCapture : IDisposable
 
     public string? LastError { get; private set; }
 
+    /// <summary>A label-safe reason for the last failure: <c>interface_missing</c>, <c>open_failed</c> or <c>capture_failed</c>.</summary>
+    public string? LastReason { get; private set; }
+
     public long KernelDropped => Volatile.Read(ref _droppedBase) + Volatile.Read(ref _lastDropped);
 
     public long InterfaceDropped => Volatile.Read(ref _interfaceDroppedBase) + Volatile.Read(ref _lastInterfaceDropped);
@@ -59,7 +67,6 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     /// <summary>Runs until cancelled, re-opening the device after failures.</summary>
     public void Run(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(250);
         while (!cancellationToken.IsCancellationRequested)
         {
             LibPcapLiveDevice? device = null;
@@ -69,15 +76,20 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 LinkType = (int)device.LinkType;
                 IsOpen = true;
                 WasOpened = true;
+                if (LastReason is not null)
+                {
+                    LogBack(_logger, _name, _backoff.Attempt);
+                }
+
                 LastError = null;
-                backoff = TimeSpan.FromMilliseconds(250);
-                _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", _name, _options.SnapLength, _options.Bpf);
+                LastReason = null;
+                _backoff.Reset();
+                LogOpen(_logger, _name, _options.SnapLength, _options.Bpf);
                 Loop(device, cancellationToken);
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
-                LastError = ex.Message;
-                _logger.LogWarning("capture: {Interface}: {Problem}; retrying in {Seconds:0.##}s", _name, ex.Message, backoff.TotalSeconds);
+                Failed(ex, device is not null);
             }
             finally
             {
@@ -89,13 +101,32 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 }
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested || !_backoff.Wait(cancellationToken))
             {
                 break;
             }
+        }
+    }
 
-            cancellationToken.WaitHandle.WaitOne(backoff);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+    private void Failed(Exception exception, bool wasOpen)
+    {
+        var reason = exception switch
+        {
+            NoSuchInterfaceException => "interface_missing",
+            CaptureLoopException => "capture_failed",
+            _ when wasOpen => "capture_failed",
+            _ => "open_failed",
+        };
+        var first = reason != LastReason;
+        LastError = exception.Message;
+        LastReason = reason;
+        if (first)
+        {
+            LogFailed(_logger, _name, exception.Message);
+        }
+        else
+        {
+            _stillFailing.Warn(reason, $"capture: {_name}: still failing after {_backoff.Attempt + 1} attempts: {exception.Message}");
         }
     }
 
@@ -110,7 +141,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     private LibPcapLiveDevice Open()
     {
         var device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == _name)
-            ?? throw new InvalidOperationException($"no such interface '{_name}'");
+            ?? throw new NoSuchInterfaceException($"no such interface '{_name}'");
         var configuration = new DeviceConfiguration
         {
             Snaplen = _options.SnapLength,
@@ -194,7 +225,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         catch (Exception ex)
         {
             // Nothing may unwind through libpcap; the pipeline does not throw for frame content, so this is a bug.
-            self._logger.LogError(ex, "capture: {Interface}: frame processing failed", self._name);
+            LogFrameFailed(self._logger, ex, self._name);
         }
     }
 
@@ -229,9 +260,26 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         }
         catch (PcapException ex)
         {
-            _logger.LogDebug("capture: {Interface}: close: {Problem}", _name, ex.Message);
+            LogCloseFailed(_logger, _name, ex.Message);
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')")]
+    private static partial void LogOpen(ILogger logger, string @interface, int snapLength, string filter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} is back after {Attempts} retries")]
+    private static partial void LogBack(ILogger logger, string @interface, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "capture: {Interface}: {Problem}; retrying with backoff (up to 10s)")]
+    private static partial void LogFailed(ILogger logger, string @interface, string problem);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "capture: {Interface}: frame processing failed")]
+    private static partial void LogFrameFailed(ILogger logger, Exception exception, string @interface);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "capture: {Interface}: close: {Problem}")]
+    private static partial void LogCloseFailed(ILogger logger, string @interface, string problem);
+
     private sealed class CaptureLoopException(string message) : Exception(message);
+
+    private sealed class NoSuchInterfaceException(string message) : InvalidOperationException(message);
 }

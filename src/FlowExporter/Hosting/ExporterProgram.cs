@@ -112,6 +112,7 @@ public static class ExporterProgram
         services.AddSingleton(registry);
         services.AddSingleton<IMetricFactory>(factory);
         services.AddSingleton(new SourceHealth(factory));
+        services.AddSingleton(ReadinessOptions.FromConfiguration(options.Root));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
         services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FlowExporter.Sources;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

@@ -1,6 +1,6 @@
-using FlowExporter.Kubernetes;
+using FlowExporter.Sources;
 
-namespace FlowExporter.Tests.Kubernetes;
+namespace FlowExporter.Tests.Sources;
 
 public sealed class BackoffTests
 {
