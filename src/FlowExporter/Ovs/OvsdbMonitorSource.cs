@@ -159,14 +159,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
         {
             await session.CancelAsync().ConfigureAwait(false);
             socket.Dispose();
-            try
-            {
-                await reader.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // The reader's failure (if any) was already delivered through the channel.
-            }
+            // The reader's failure (if any) was already delivered through the channel.
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
             while (messages.Reader.TryRead(out var left))
             {

@@ -130,6 +130,7 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            return;
         }
     }
 
@@ -243,6 +244,7 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
             catch (Exception e) when (e is NetworkInformationException or IOException or UnauthorizedAccessException)
             {
                 // Gone since the listing: it has no addresses left to exclude.
+                continue;
             }
         }
 
