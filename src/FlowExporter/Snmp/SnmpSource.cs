@@ -89,7 +89,10 @@ public sealed partial class SnmpSource : BackgroundService, IMetricsContributor
             var elapsed = _time.GetElapsedTime(started);
             target.Failed(reason, elapsed);
             _health?.InstanceFailed(SourceName, target.Options.Name, reason, elapsed);
-            _log.Warn($"snmp:{target.Options.Name}:{reason}", $"snmp: {target.Options.Name}: poll failed ({reason}): {message}");
+            if (_log.ShouldLog($"{target.Options.Name}:{reason}", out var suppressed))
+            {
+                LogPollFailed(_logger, target.Options.Name, reason, message, suppressed);
+            }
             return false;
         }
         finally
@@ -133,6 +136,9 @@ public sealed partial class SnmpSource : BackgroundService, IMetricsContributor
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "snmp: {Target}: poll failed ({Reason}): {Problem} ({Suppressed} similar messages suppressed)")]
+    private static partial void LogPollFailed(ILogger logger, string target, string reason, string problem, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "snmp: polling {Count} switch(es), at most {Concurrency} at once")]
     private static partial void LogPolling(ILogger logger, int count, int concurrency);

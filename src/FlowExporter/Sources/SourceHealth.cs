@@ -12,7 +12,9 @@ namespace FlowExporter.Sources;
 /// <remarks>
 /// The rule for a source with instances: its <c>up</c> is 1 only while every instance is up (the instance series say
 /// which are down), its last success is the last time that was so, and it counts as ready once every instance has
-/// succeeded at least once (not necessarily at the same time).
+/// succeeded at least once (not necessarily at the same time). A source registered with
+/// <c>instancesGate: false</c> (probes: a peer that does not answer is a measurement, not a fault of the exporter) keeps
+/// its instance series for information only; its up and readiness follow its own collections.
 /// </remarks>
 public sealed class SourceHealth
 {
@@ -43,11 +45,11 @@ public sealed class SourceHealth
     }
 
     /// <summary>Registers a source so that its series exist (with up 0) before its first collection.</summary>
-    public void Register(string source)
+    public void Register(string source, bool instancesGate = true)
     {
         lock (_gate)
         {
-            State(source);
+            State(source).InstancesGate = instancesGate;
             _up.WithLabels(source).Set(0);
         }
     }
@@ -57,9 +59,36 @@ public sealed class SourceHealth
     {
         lock (_gate)
         {
-            State(source).Instances.TryAdd(instance, new InstanceState());
-            _instanceUp.WithLabels(source, instance).Set(0);
-            _up.WithLabels(source).Set(0);
+            var state = State(source);
+            if (state.Instances.TryAdd(instance, new InstanceState()))
+            {
+                _instanceUp.WithLabels(source, instance).Set(0);
+                if (state.InstancesGate)
+                {
+                    _up.WithLabels(source).Set(0);
+                }
+            }
+        }
+    }
+
+    /// <summary>An instance that is no longer configured or known (a peer that left): its series goes.</summary>
+    public void RemoveInstance(string source, string instance)
+    {
+        lock (_gate)
+        {
+            if (State(source).Instances.Remove(instance))
+            {
+                _instanceUp.RemoveLabelled(source, instance);
+            }
+        }
+    }
+
+    /// <summary>The instances currently registered for a source.</summary>
+    public IReadOnlyList<string> Instances(string source)
+    {
+        lock (_gate)
+        {
+            return [.. State(source).Instances.Keys.Order(StringComparer.Ordinal)];
         }
     }
 
@@ -113,6 +142,11 @@ public sealed class SourceHealth
             entry.EverSucceeded = true;
             entry.LastReason = null;
             _instanceUp.WithLabels(source, instance).Set(1);
+            if (!state.InstancesGate)
+            {
+                return;
+            }
+
             _duration.WithLabels(source).Set(duration.TotalSeconds);
             if (state.Instances.Values.All(i => i.Up))
             {
@@ -132,8 +166,11 @@ public sealed class SourceHealth
             var state = State(source);
             MarkInstanceDown(state, source, instance, reason);
             _errors.WithLabels(source, reason).Inc();
-            _duration.WithLabels(source).Set(duration.TotalSeconds);
-            _up.WithLabels(source).Set(0);
+            if (state.InstancesGate)
+            {
+                _duration.WithLabels(source).Set(duration.TotalSeconds);
+                _up.WithLabels(source).Set(0);
+            }
         }
     }
 
@@ -144,7 +181,10 @@ public sealed class SourceHealth
         {
             var state = State(source);
             MarkInstanceDown(state, source, instance, reason);
-            _up.WithLabels(source).Set(0);
+            if (state.InstancesGate)
+            {
+                _up.WithLabels(source).Set(0);
+            }
         }
     }
 
@@ -166,7 +206,7 @@ public sealed class SourceHealth
                 }
 
                 var waiting = state.Instances
-                    .Where(i => !i.Value.EverSucceeded)
+                    .Where(i => state.InstancesGate && !i.Value.EverSucceeded)
                     .OrderBy(i => i.Key, StringComparer.Ordinal)
                     .Select(i => new NotReadyInstance(i.Key, i.Value.LastReason))
                     .ToArray();
@@ -187,14 +227,18 @@ public sealed class SourceHealth
     }
 
     private static bool IsReady(SourceState state) =>
-        state.EverSucceeded || (state.Instances.Count > 0 && state.Instances.Values.All(i => i.EverSucceeded));
+        state.EverSucceeded || (state.InstancesGate && state.Instances.Count > 0 && state.Instances.Values.All(i => i.EverSucceeded));
 
     private void MarkInstanceDown(SourceState state, string source, string instance, string reason)
     {
         var entry = Instance(state, source, instance);
         entry.Up = false;
         entry.LastReason = reason;
-        state.LastReason = $"{instance}: {reason}";
+        if (state.InstancesGate)
+        {
+            state.LastReason = $"{instance}: {reason}";
+        }
+
         _instanceUp.WithLabels(source, instance).Set(0);
     }
 
@@ -216,6 +260,8 @@ public sealed class SourceHealth
 
     private sealed class SourceState
     {
+        public bool InstancesGate { get; set; } = true;
+
         public bool EverSucceeded { get; set; }
 
         public string? LastReason { get; set; }
