@@ -6,10 +6,6 @@ using FlowExporter.Configuration;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
 using FlowExporter.Http.Security;
-using FlowExporter.Kubernetes;
-using FlowExporter.Ovs;
-using FlowExporter.Probes;
-using FlowExporter.Snmp;
 using FlowExporter.Sources;
 using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
@@ -112,43 +108,14 @@ public static class ExporterProgram
         services.AddSingleton(registry);
         services.AddSingleton<IMetricFactory>(factory);
         services.AddSingleton(new SourceHealth(factory));
-        services.AddSingleton(ReadinessOptions.FromConfiguration(options.Root));
+        services.AddSingleton(ReadinessOptions.FromConfiguration(options.Root, [.. SourceModules.All.Select(s => s.Name)]));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
         services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
-        if (options.Capture.Enabled)
+        foreach (var source in SourceModules.All)
         {
-            services.AddSingleton(provider =>
-            {
-                var metadata = provider.GetService<EndpointMetadata>();
-                return new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
-            });
-            services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
-            if (options.Capture.ReplayFile is not null)
-            {
-                services.AddSingleton<FileReplayCapture>();
-                services.AddHostedService(provider => provider.GetRequiredService<FileReplayCapture>());
-            }
-            else
-            {
-                services.AddSingleton<LiveCapture>();
-                services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
-                services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
-            }
+            source.Register(services, options);
         }
-
-        var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
-        if (ovs is not null)
-        {
-            services.AddOvsSource(ovs, options.Node);
-        }
-
-        services.AddSnmpSource(SnmpOptions.FromConfiguration(options.Root.GetSection("snmp")));
-        var kubernetes = KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes"));
-        services.AddKubernetesSource(kubernetes);
-        services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
-
-        services.AddProbes(ProbeOptions.FromConfiguration(options.Root.GetSection("probes")), options, kubernetes);
 
         configureTestServices?.Invoke(services);
         var app = builder.Build();

@@ -7,22 +7,20 @@ public sealed record ReadinessOptions
 {
     public const string Section = "readiness";
 
-    /// <summary>The names a source can have in <c>flowexporter_source_up{source}</c>, and so in <c>readiness.sources</c>.</summary>
-    public static readonly string[] SourceNames = ["capture", "ovs", "snmp", "kubernetes", "endpoints_file", "probes"];
-
     /// <summary>The gating sources, or null for every enabled source.</summary>
     public IReadOnlyList<string>? Sources { get; init; }
 
-    public static ReadinessOptions FromConfiguration(IConfiguration root)
+    /// <summary>Reads the section; <paramref name="sourceNames"/> are the sources the exporter has (their modules' names).</summary>
+    public static ReadinessOptions FromConfiguration(IConfiguration root, IReadOnlyList<string> sourceNames)
     {
         var section = root.GetSection(Section);
         ConfigReader.RejectUnknown(section, "sources");
         var named = ConfigReader.List(section, "sources");
         foreach (var name in named)
         {
-            if (!SourceNames.Contains(name, StringComparer.Ordinal))
+            if (!sourceNames.Contains(name, StringComparer.Ordinal))
             {
-                throw new ConfigException($"{Section}.sources", $"unknown source '{name}' (known: {string.Join(", ", SourceNames)})");
+                throw new ConfigException($"{Section}.sources", $"unknown source '{name}' (known: {string.Join(", ", sourceNames)})");
             }
         }
 

@@ -12,7 +12,8 @@ public sealed class ReadinessTests
     private static ReadinessOptions Options(params (string Key, string Value)[] values) =>
         ReadinessOptions.FromConfiguration(new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
-            .Build());
+            .Build(),
+            ["capture", "ovs", "snmp", "kubernetes", "endpoints_file", "probes"]);
 
     [Fact]
     public void Every_registered_source_gates_by_default()
