@@ -54,9 +54,5 @@ public sealed class Readiness
         return [.. pending.OrderBy(s => s.Source, StringComparer.Ordinal)];
     }
 
-    /// <summary>The gating sources named in the configuration that no enabled source registered (a likely typo).</summary>
-    public IReadOnlyList<string> UnknownGates() =>
-        _options.Sources is { } named ? [.. named.Except(_health.Sources(), StringComparer.Ordinal)] : [];
-
     private bool Gates(string source) => _options.Sources is not { } named || named.Contains(source, StringComparer.Ordinal);
 }

@@ -118,19 +118,6 @@ public sealed class SourceHealth
         }
     }
 
-    /// <summary>Marks a source down without counting another error (a state that persists, not a new failure).</summary>
-    public void Down(string source) => _up.WithLabels(source).Set(0);
-
-    /// <summary>Marks a source down for a reason (shown by /readyz) without counting another error.</summary>
-    public void Down(string source, string reason)
-    {
-        lock (_gate)
-        {
-            State(source).LastReason = reason;
-            _up.WithLabels(source).Set(0);
-        }
-    }
-
     /// <summary>One instance collected; the source goes up when this made every instance up.</summary>
     public void InstanceSucceeded(string source, string instance, DateTimeOffset at, TimeSpan duration)
     {
