@@ -52,6 +52,26 @@ public sealed class ReadinessTests
     }
 
     [Theory]
+    [InlineData("readiness:\n  sources: []\n", null)]
+    [InlineData("readiness:\n  sources: [capture, snmp]\n", "capture,snmp")]
+    public void The_yaml_forms_of_the_readme_are_read(string yaml, string? expected)
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, yaml);
+            var options = ReadinessOptions.FromConfiguration(
+                ConfigLoader.Load(file, new Dictionary<string, string>(), new Dictionary<string, string?>()),
+                ["capture", "ovs", "snmp"]);
+            Assert.Equal(expected, options.Sources is null ? null : string.Join(',', options.Sources));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Theory]
     [InlineData("readiness:sources", "snpm", "config: readiness.sources: unknown source 'snpm' (known: capture, ovs, snmp, kubernetes, endpoints_file, probes)")]
     [InlineData("readiness:source", "snmp", "config: readiness.source: unknown key (known here: sources)")]
     public void A_typo_is_refused_naming_the_key(string key, string value, string message)
