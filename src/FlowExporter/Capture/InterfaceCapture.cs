@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Sources;
 using SharpPcap;
 using SharpPcap.LibPcap;
 
@@ -10,16 +11,20 @@ namespace FlowExporter.Capture;
 /// <summary>
 /// Captures one live interface: SharpPcap finds, opens and filters the device; the loop waits on the descriptor with
 /// <c>poll</c> outside any lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c> inside one
-/// batch of its <see cref="CaptureSink"/>. When the interface goes away the device is closed and re-opened with backoff; kernel drop counters are
+/// batch of its <see cref="CaptureSink"/>. When the interface goes away the device is closed and re-opened with the
+/// shared <see cref="Backoff"/> (logged when it goes away and when it is back, and at most every ten minutes in
+/// between); kernel drop counters are
 /// kept cumulative across re-opens.
 /// </summary>
-internal sealed unsafe class InterfaceCapture : IDisposable
+internal sealed unsafe partial class InterfaceCapture : IDisposable
 {
     private const int Batch = 1024;
     private readonly CaptureSink _sink;
     private readonly CaptureOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly RateLimitedLog _stillFailing;
+    private readonly Backoff _backoff = new(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
     private GCHandle _self;
     private long _droppedBase;
     private long _interfaceDroppedBase;
@@ -34,6 +39,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         _options = options;
         _time = time;
         _logger = logger;
+        _stillFailing = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(10));
         _self = GCHandle.Alloc(this);
     }
 
@@ -47,6 +53,9 @@ internal sealed unsafe class InterfaceCapture : IDisposable
 
     public string? LastError { get; private set; }
 
+    /// <summary>A label-safe reason for the last failure: <c>interface_missing</c>, <c>open_failed</c> or <c>capture_failed</c>.</summary>
+    public string? LastReason { get; private set; }
+
     public long KernelDropped => Volatile.Read(ref _droppedBase) + Volatile.Read(ref _lastDropped);
 
     public long InterfaceDropped => Volatile.Read(ref _interfaceDroppedBase) + Volatile.Read(ref _lastInterfaceDropped);
@@ -56,7 +65,6 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     /// <summary>Runs until cancelled, re-opening the device after failures.</summary>
     public void Run(CancellationToken cancellationToken)
     {
-        var backoff = TimeSpan.FromMilliseconds(250);
         var missingCapabilityReported = false;
         ThreadCapabilities.RaisePermitted();
         while (!cancellationToken.IsCancellationRequested)
@@ -68,32 +76,35 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 LinkType = (int)device.LinkType;
                 IsOpen = true;
                 WasOpened = true;
+                if (LastReason is not null)
+                {
+                    LogBack(_logger, Name, _backoff.Attempt);
+                }
+
                 LastError = null;
-                backoff = TimeSpan.FromMilliseconds(250);
-                _logger.LogInformation("capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')", Name, _options.SnapLength, _options.Bpf);
+                LastReason = null;
+                _backoff.Reset();
+                LogOpen(_logger, Name, _options.SnapLength, _options.Bpf);
                 Loop(device, cancellationToken);
             }
             catch (PcapException ex) when (!ThreadCapabilities.IsEffective(ThreadCapabilities.NetRaw))
             {
                 // A capability cannot appear later: say once, in one line, what is missing; retries stay quiet.
                 LastError = $"missing capability CAP_NET_RAW ({ex.Message})";
+                LastReason = "missing_capability";
                 if (!missingCapabilityReported)
                 {
                     missingCapabilityReported = true;
-                    _logger.LogError(
-                        "capture: {Interface}: cannot capture: the process lacks the CAP_NET_RAW capability (grant NET_RAW: securityContext.capabilities.add in Kubernetes, --cap-add=NET_RAW in podman/docker); libpcap: {Problem}",
-                        _name,
-                        ex.Message);
+                    LogMissingCapability(_logger, Name, ex.Message);
                 }
                 else
                 {
-                    _logger.LogDebug("capture: {Interface}: still no CAP_NET_RAW; retrying in {Seconds:0.##}s", _name, backoff.TotalSeconds);
+                    LogStillNoCapability(_logger, Name);
                 }
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
-                LastError = ex.Message;
-                _logger.LogWarning("capture: {Interface}: {Problem}; retrying in {Seconds:0.##}s", Name, ex.Message, backoff.TotalSeconds);
+                Failed(ex, device is not null);
             }
             finally
             {
@@ -105,13 +116,32 @@ internal sealed unsafe class InterfaceCapture : IDisposable
                 }
             }
 
-            if (cancellationToken.IsCancellationRequested)
+            if (cancellationToken.IsCancellationRequested || !_backoff.Wait(cancellationToken))
             {
                 break;
             }
+        }
+    }
 
-            cancellationToken.WaitHandle.WaitOne(backoff);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+    private void Failed(Exception exception, bool wasOpen)
+    {
+        var reason = exception switch
+        {
+            NoSuchInterfaceException => "interface_missing",
+            CaptureLoopException => "capture_failed",
+            _ when wasOpen => "capture_failed",
+            _ => "open_failed",
+        };
+        var first = reason != LastReason;
+        LastError = exception.Message;
+        LastReason = reason;
+        if (first)
+        {
+            LogFailed(_logger, Name, exception.Message);
+        }
+        else
+        {
+            _stillFailing.Warn(reason, $"capture: {Name}: still failing after {_backoff.Attempt + 1} attempts: {exception.Message}");
         }
     }
 
@@ -126,7 +156,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
     private LibPcapLiveDevice Open()
     {
         var device = LibPcapLiveDeviceList.New().FirstOrDefault(d => d.Name == Name)
-            ?? throw new InvalidOperationException($"no such interface '{Name}'");
+            ?? throw new NoSuchInterfaceException($"no such interface '{Name}'");
         var configuration = new DeviceConfiguration
         {
             Snaplen = _options.SnapLength,
@@ -206,7 +236,7 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         catch (Exception ex)
         {
             // Nothing may unwind through libpcap; the pipeline does not throw for frame content, so this is a bug.
-            self._logger.LogError(ex, "capture: {Interface}: frame processing failed", self.Name);
+            LogFrameFailed(self._logger, ex, self.Name);
         }
     }
 
@@ -241,9 +271,34 @@ internal sealed unsafe class InterfaceCapture : IDisposable
         }
         catch (PcapException ex)
         {
-            _logger.LogDebug("capture: {Interface}: close: {Problem}", Name, ex.Message);
+            LogCloseFailed(_logger, Name, ex.Message);
         }
     }
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')")]
+    private static partial void LogOpen(ILogger logger, string @interface, int snapLength, string filter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} is back after {Attempts} retries")]
+    private static partial void LogBack(ILogger logger, string @interface, int attempts);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "capture: {Interface}: {Problem}; retrying with backoff (up to 10s)")]
+    private static partial void LogFailed(ILogger logger, string @interface, string problem);
+
+    [LoggerMessage(
+        Level = LogLevel.Error,
+        Message = "capture: {Interface}: cannot capture: the process lacks the CAP_NET_RAW capability (grant NET_RAW: securityContext.capabilities.add in Kubernetes, --cap-add=NET_RAW in podman/docker); libpcap: {Problem}")]
+    private static partial void LogMissingCapability(ILogger logger, string @interface, string problem);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "capture: {Interface}: still no CAP_NET_RAW; retrying with backoff")]
+    private static partial void LogStillNoCapability(ILogger logger, string @interface);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "capture: {Interface}: frame processing failed")]
+    private static partial void LogFrameFailed(ILogger logger, Exception exception, string @interface);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "capture: {Interface}: close: {Problem}")]
+    private static partial void LogCloseFailed(ILogger logger, string @interface, string problem);
+
     private sealed class CaptureLoopException(string message) : Exception(message);
+
+    private sealed class NoSuchInterfaceException(string message) : InvalidOperationException(message);
 }

@@ -5,11 +5,13 @@ using FlowExporter.Sources;
 namespace FlowExporter.Capture;
 
 /// <summary>
-/// The live capture source: one thread per configured interface, all feeding the same connection table. Its health
-/// (<c>flowexporter_source_up{source="capture"}</c>) is 1 while every interface is open; it also exports libpcap's
-/// own counters of frames the kernel or the interface dropped.
+/// The live capture source: one thread per configured interface, all feeding the same connection table. Each interface
+/// is an instance of the source (<c>flowexporter_source_instance_up{source="capture",instance}</c>); the source's
+/// <c>up</c> is 1 while every interface is open (the SourceHealth rule). A missing interface is that instance down with
+/// reason <c>interface_missing</c>, retried with the shared backoff. It also exports libpcap's own counters of frames
+/// the kernel or the interface dropped.
 /// </summary>
-public sealed class LiveCapture : BackgroundService, IMetricsContributor
+public sealed partial class LiveCapture : BackgroundService, IMetricsContributor
 {
     public const string SourceName = "capture";
 
@@ -30,23 +32,21 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
 
     private readonly ExporterOptions _options;
     private readonly SourceHealth _health;
-    private readonly Readiness _readiness;
     private readonly TimeProvider _time;
     private readonly ILogger<LiveCapture> _logger;
     private readonly List<InterfaceCapture> _interfaces = [];
-    private bool _wasUp = true;
+    private readonly Lock _healthGate = new();
 
-    public LiveCapture(ExporterOptions options, ConnectionAccounting accounting, SourceHealth health, Readiness readiness, TimeProvider time, ILogger<LiveCapture> logger)
+    public LiveCapture(ExporterOptions options, ConnectionAccounting accounting, SourceHealth health, TimeProvider time, ILogger<LiveCapture> logger)
     {
         _options = options;
         _health = health;
-        _readiness = readiness;
         _time = time;
         _logger = logger;
         health.Register(SourceName);
-        readiness.Register(SourceName);
         foreach (var name in options.Capture.Interfaces)
         {
+            health.RegisterInstance(SourceName, name);
             _interfaces.Add(new InterfaceCapture(accounting.RegisterInterface(name), options.Capture, time, logger));
         }
     }
@@ -109,30 +109,33 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
         }
 
         await Task.WhenAll(threads).ConfigureAwait(false);
-        _logger.LogInformation("capture: stopped, handles closed");
+        LogStopped(_logger);
     }
 
+    /// <summary>Reports each interface as an instance: up while open; down with its reason, counted once per failure.</summary>
     private void UpdateHealth()
     {
-        var up = _interfaces.All(c => c.IsOpen);
-        if (up)
+        lock (_healthGate)
         {
-            _health.Succeeded(SourceName, _time.GetUtcNow(), TimeSpan.Zero);
-        }
-        else if (_wasUp && _interfaces.All(c => c.WasOpened))
-        {
-            _health.Failed(SourceName, "interface_down", TimeSpan.Zero);
-        }
-        else
-        {
-            _health.Down(SourceName);
-        }
-
-        _wasUp = up;
-
-        if (_interfaces.All(c => c.WasOpened))
-        {
-            _readiness.MarkReady(SourceName);
+            foreach (var capture in _interfaces)
+            {
+                var wasUp = _health.IsUp(SourceName, capture.Name);
+                if (capture.IsOpen)
+                {
+                    _health.InstanceSucceeded(SourceName, capture.Name, _time.GetUtcNow(), TimeSpan.Zero);
+                }
+                else if (capture.LastReason is { } reason)
+                {
+                    if (wasUp)
+                    {
+                        _health.InstanceFailed(SourceName, capture.Name, reason, TimeSpan.Zero);
+                    }
+                    else
+                    {
+                        _health.InstanceDown(SourceName, capture.Name, reason);
+                    }
+                }
+            }
         }
     }
 
@@ -142,4 +145,7 @@ public sealed class LiveCapture : BackgroundService, IMetricsContributor
         writer.Label("node"u8, _options.Node);
         writer.Label("interface"u8, capture.Name);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: stopped, handles closed")]
+    private static partial void LogStopped(ILogger logger);
 }

@@ -78,7 +78,17 @@ public static class ReplayCommand
 
             services.GetRequiredService<SourceHealth>().Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Engine.Now / 1_000_000), TimeSpan.Zero);
             var writer = new StreamBufferWriter(output);
-            await services.GetRequiredService<MetricsExposition>().RenderAsync(writer, format, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await services.GetRequiredService<MetricsExposition>().RenderAsync(writer, format, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A contributor failed after part of its output was streamed: the output is incomplete, so say so.
+                await error.WriteLineAsync($"flowexporter: replay: {path}: the exposition could not be completed: {ex.Message}").ConfigureAwait(false);
+                return 1;
+            }
+
             writer.Flush();
             await output.FlushAsync(cancellationToken).ConfigureAwait(false);
             return 0;

@@ -1,12 +1,15 @@
 using System.Buffers;
+using FlowExporter.Http;
 
 namespace FlowExporter.Capture;
 
 /// <summary>
 /// An <see cref="IBufferWriter{T}"/> that writes through to a stream whenever its one buffer fills, so that a large
-/// exposition is streamed in chunks instead of being built whole in memory first (replay's standard output).
+/// exposition is streamed in chunks instead of being built whole in memory first (replay's standard output). It can go
+/// back to a mark only while nothing after the mark has reached the stream: a contributor that fails after that fails
+/// the whole output instead of leaving half of itself in it.
 /// </summary>
-internal sealed class StreamBufferWriter : IBufferWriter<byte>
+internal sealed class StreamBufferWriter : IRewindableOutput
 {
     private readonly Stream _output;
     private byte[] _buffer;
@@ -42,6 +45,18 @@ internal sealed class StreamBufferWriter : IBufferWriter<byte>
     {
         var start = Reserve(sizeHint);
         return _buffer.AsSpan(start);
+    }
+
+    public BufferMark Mark() => new(Segments: 0, HadCurrent: true, Used: _written, Length: Flushed + _written);
+
+    public void Rewind(BufferMark mark)
+    {
+        if (mark.Length < Flushed)
+        {
+            throw new InvalidOperationException("the output since the mark was already streamed and cannot be taken back");
+        }
+
+        _written = (int)(mark.Length - Flushed);
     }
 
     /// <summary>Writes what is buffered to the stream.</summary>

@@ -6,7 +6,7 @@ namespace FlowExporter.Configuration;
 public sealed record ExporterOptions
 {
     public static readonly string[] TopLevelKeys =
-        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes"];
+        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes", "readiness"];
 
     public required ListenAddress Listen { get; init; }
 

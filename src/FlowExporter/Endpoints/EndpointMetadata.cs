@@ -54,17 +54,7 @@ public sealed class EndpointMetadata : IMetricsContributor
         }
     }
 
-    public void Write(ExpositionWriter writer)
-    {
-        try
-        {
-            EndpointInfoSeries.Write(writer, Current);
-        }
-        catch (Exception)
-        {
-            // Never fail a scrape; a broken snapshot writes nothing.
-        }
-    }
+    public void Write(ExpositionWriter writer) => EndpointInfoSeries.Write(writer, Current);
 
     private bool IsCurrent(Merged merged)
     {

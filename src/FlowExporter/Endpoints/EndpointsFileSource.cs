@@ -25,6 +25,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
     private (DateTime Modified, long Length) _stamp;
     private long _reloads;
     private FileSystemWatcher? _watcher;
+    private Backoff? _unreadable;
 
     public EndpointsFileSource(EndpointsFileOptions options, SourceHealth health, TimeProvider time, ILogger<EndpointsFileSource> logger)
     {
@@ -55,6 +56,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
             _stamp = stamp;
             Volatile.Write(ref _current, index);
             Interlocked.Increment(ref _reloads);
+            _unreadable = null;
             _health.Succeeded(SourceName, _time.GetUtcNow(), TimeSpan.Zero);
             return true;
         }
@@ -67,6 +69,10 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
                 _ => "unreadable",
             };
             _stamp = TryStamp();
+
+            // An unreadable file (permissions, I/O) can be fixed without a new modification time: retry it with the
+            // shared backoff. Invalid content is read again only when the file changes.
+            _unreadable = reason == "unreadable" ? _unreadable ?? new Backoff(TimeSpan.FromMilliseconds(500), _options.CheckInterval) : null;
             _health.Failed(SourceName, reason, TimeSpan.Zero);
             _log.Warn(reason, $"{EndpointsFileParser.Key}: reload of '{_path}' failed, keeping the last good content: {ex.Message}");
             return false;
@@ -100,8 +106,9 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
                 Reload();
             }
 
+            var retry = _unreadable;
             bool notified;
-            using (var wait = new CancellationTokenSource(_options.CheckInterval, _time))
+            using (var wait = new CancellationTokenSource(retry is null ? _options.CheckInterval : retry.Next(), _time))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wait.Token))
             {
                 try
@@ -122,7 +129,7 @@ public sealed class EndpointsFileSource : BackgroundService, IEndpointIndexSourc
                 }
             }
 
-            if (notified)
+            if (notified || retry is not null)
             {
                 Reload();
             }

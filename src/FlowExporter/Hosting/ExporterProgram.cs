@@ -7,10 +7,6 @@ using FlowExporter.Correlator.Quality;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
 using FlowExporter.Http.Security;
-using FlowExporter.Kubernetes;
-using FlowExporter.Ovs;
-using FlowExporter.Probes;
-using FlowExporter.Snmp;
 using FlowExporter.Sources;
 using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
@@ -163,48 +159,28 @@ public static class ExporterProgram
         services.AddSingleton(registry);
         services.AddSingleton<IMetricFactory>(factory);
         services.AddSingleton(new SourceHealth(factory));
+        services.AddSingleton(ReadinessOptions.FromConfiguration(options.Root, [.. SourceModules.All.Select(s => s.Name)]));
         services.AddSingleton<Readiness>();
         services.AddSingleton<MetricsExposition>();
-        if (options.Capture.Enabled || !served)
+        if (served)
         {
-            services.AddSingleton(provider =>
+            foreach (var source in SourceModules.All)
             {
-                var metadata = provider.GetService<EndpointMetadata>();
-                var clock = served ? provider.GetRequiredService<TimeProvider>() : null;
-                return new ConnectionAccounting(options, clock, metadata is null ? null : () => metadata.Current);
-            });
-            services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
-            if (served && options.Capture.ReplayFile is not null)
-            {
-                services.AddSingleton<FileReplayCapture>();
-                services.AddHostedService(provider => provider.GetRequiredService<FileReplayCapture>());
+                source.Register(services, options);
             }
-            else if (served)
-            {
-                services.AddSingleton<LiveCapture>();
-                services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
-                services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
-            }
-        }
 
-        if (!served)
-        {
-            services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
             return;
         }
 
-        var ovs = OvsOptions.FromConfiguration(options.Root.GetSection("ovs"));
-        if (ovs is not null)
+        // Replay: the capture engine on the file's timestamps (no clock), fed by the replay itself, and the one source
+        // that needs nothing live (the static endpoints file).
+        services.AddSingleton(provider =>
         {
-            services.AddOvsSource(ovs, options.Node);
-        }
-
-        services.AddSnmpSource(SnmpOptions.FromConfiguration(options.Root.GetSection("snmp")));
-        var kubernetes = KubernetesOptions.FromConfiguration(options.Root.GetSection("kubernetes"));
-        services.AddKubernetesSource(kubernetes);
+            var metadata = provider.GetService<EndpointMetadata>();
+            return new ConnectionAccounting(options, clock: null, metadata is null ? null : () => metadata.Current);
+        });
+        services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
         services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));
-
-        services.AddProbes(ProbeOptions.FromConfiguration(options.Root.GetSection("probes")), options, kubernetes);
     }
 
     private static async Task WriteAsync(Stream output, string text)

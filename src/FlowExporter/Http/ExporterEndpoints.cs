@@ -25,10 +25,22 @@ public static class ExporterEndpoints
             var pending = readiness.Pending();
             return pending.Count == 0
                 ? Results.Text("ready\n", "text/plain; charset=utf-8")
-                : Results.Text($"not ready: {string.Join(", ", pending)}\n", "text/plain; charset=utf-8", Encoding.UTF8, StatusCodes.Status503ServiceUnavailable);
+                : Results.Text(NotReadyBody(pending), "text/plain; charset=utf-8", Encoding.UTF8, StatusCodes.Status503ServiceUnavailable);
         });
 
         endpoints.MapGet("/", () => Results.Content(LandingPage(node), "text/html; charset=utf-8"));
+    }
+
+    /// <summary>One line per source not ready, naming it and why: <c>not ready: snmp: tor-1 (timeout)</c>.</summary>
+    private static string NotReadyBody(IReadOnlyList<NotReadySource> pending)
+    {
+        var body = new StringBuilder();
+        foreach (var source in pending)
+        {
+            body.Append("not ready: ").Append(source.Describe()).Append('\n');
+        }
+
+        return body.ToString();
     }
 
     private static string LandingPage(string node)
@@ -43,7 +55,7 @@ public static class ExporterEndpoints
             <ul>
             <li><a href="metrics">/metrics</a> (Prometheus text or OpenMetrics)</li>
             <li><a href="healthz">/healthz</a> (process alive)</li>
-            <li><a href="readyz">/readyz</a> (sources initialised)</li>
+            <li><a href="readyz">/readyz</a> (every source collected once)</li>
             </ul>
             </body></html>
             """;

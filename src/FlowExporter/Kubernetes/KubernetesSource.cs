@@ -283,6 +283,7 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            return;
         }
     }
 
@@ -338,7 +339,9 @@ public sealed class KubernetesSource : BackgroundService, IEndpointIndexSource, 
                 }
                 catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
                 {
-                    // The periodic tick: rebuild so that retained pods past their grace period leave.
+                    // The periodic tick: rebuild (as after a change; the read below takes this signal) so that retained
+                    // pods past their grace period leave.
+                    Signal();
                 }
                 catch (OperationCanceledException)
                 {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using FlowExporter.Sources;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
@@ -222,6 +223,8 @@ internal sealed class ResourceWatcher<T, TList>
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && (expired || streamError is not null))
         {
+            // OnError cancelled the stream: an expired resource version (relist) or an error status (retried).
+            return streamError is null ? expired : throw streamError;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && deadline.IsCancellationRequested)
         {

@@ -13,11 +13,11 @@ namespace FlowExporter.Ovs;
 /// The OVS source in ovsdb mode: a native RFC 7047 JSON-RPC client over the unix socket or TCP. It sends one
 /// <c>monitor</c> on the Bridge/Port/Interface columns, applies the initial rows and every <c>update</c> notification to
 /// an in-memory <see cref="OvsDatabase"/>, publishes a fresh snapshot after each, answers the server's <c>echo</c>, probes
-/// a silent server with its own echo (no answer within the timeout ends the session), and reconnects with a doubling
-/// backoff and a fresh monitor. No process is spawned; a scrape only writes the last snapshot. While disconnected the
+/// a silent server with its own echo (no answer within the timeout ends the session), and reconnects with the shared
+/// <see cref="Backoff"/> (min_backoff doubling to max_backoff, jittered) and a fresh monitor. No process is spawned; a scrape only writes the last snapshot. While disconnected the
 /// snapshot is dropped (series absent) and <c>flowexporter_source_up{source="ovs"}</c> is 0.
 /// </summary>
-public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
+public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
 {
     private const string MonitorId = "flowexporter";
     private readonly OvsOptions _options;
@@ -55,7 +55,7 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var backoff = _options.MinBackoff;
+        var backoff = new Backoff(_options.MinBackoff, _options.MaxBackoff);
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = Stopwatch.GetTimestamp();
@@ -85,19 +85,13 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
 
             if (established)
             {
-                backoff = _options.MinBackoff;
+                backoff.Reset();
             }
 
-            try
-            {
-                await Task.Delay(backoff, _time, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
+            if (!await backoff.WaitAsync(_time, stoppingToken).ConfigureAwait(false))
             {
                 return;
             }
-
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _options.MaxBackoff.Ticks));
         }
     }
 
@@ -148,10 +142,7 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
             }
 
             onEstablished();
-            if (_logger.IsEnabled(LogLevel.Information))
-            {
-                _logger.LogInformation("ovs: monitoring {Db}: {Interfaces} interfaces", _options.Db.Text, database.InterfaceCount);
-            }
+            LogMonitoring(_logger, _options.Db.Text, database.InterfaceCount);
 
             await FollowAsync(stream, messages.Reader, database, session.Token).ConfigureAwait(false);
         }
@@ -159,14 +150,8 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
         {
             await session.CancelAsync().ConfigureAwait(false);
             socket.Dispose();
-            try
-            {
-                await reader.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // The reader's failure (if any) was already delivered through the channel.
-            }
+            // The reader's failure (if any) was already delivered through the channel.
+            await reader.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
             while (messages.Reader.TryRead(out var left))
             {
@@ -440,4 +425,7 @@ public sealed class OvsdbMonitorSource : BackgroundService, IOvsSource
     }
 
     private static string Shorten(string text) => text.Length > 200 ? text[..200] + "..." : text;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "ovs: monitoring {Db}: {Interfaces} interfaces")]
+    private static partial void LogMonitoring(ILogger logger, string db, int interfaces);
 }

@@ -12,8 +12,12 @@ namespace FlowExporter.Probes;
 /// read. Unless probe traffic is included, it also keeps the capture's <see cref="ProbeTrafficFilter"/> current: from
 /// the known peers before any hosted service starts (the capture among them: peers probe a restarted exporter at once,
 /// long before its first round), whenever a peer source changes, and around each round (names just resolved).
+/// Health: <c>flowexporter_source_up{source="probes"}</c> is 1 while rounds complete; each peer is an instance
+/// (<c>flowexporter_source_instance_up{source="probes",instance=NODE}</c>: 1 when every path of its last probes
+/// answered) for information only, since a peer that does not answer is what probes measure, not a fault of this
+/// exporter, and gating readiness on peers would deadlock a rollout. A round that fails waits the shared backoff.
 /// </summary>
-public sealed class ProbeService : BackgroundService, IHostedLifecycleService
+public sealed partial class ProbeService : BackgroundService, IHostedLifecycleService
 {
     private readonly ProbeOptions _options;
     private readonly IReadOnlyList<IPeerSource> _sources;
@@ -24,10 +28,14 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
     private readonly string _ownNode;
     private readonly int _listenPort;
     private readonly ConnectionAccounting? _capture;
+    private readonly SourceHealth? _health;
     private readonly RateLimitedLog _log;
+    private readonly ILogger _logger;
     private readonly Dictionary<ProbeTarget, IpAddress> _resolved = [];
     private readonly Lock _filterGate = new();
     private long _droppedSeen;
+
+    public const string SourceName = "probes";
 
     public ProbeService(
         ProbeOptions options,
@@ -38,7 +46,8 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         string ownNode,
         int listenPort,
         ILogger<ProbeService> logger,
-        ConnectionAccounting? capture = null)
+        ConnectionAccounting? capture = null,
+        SourceHealth? health = null)
     {
         _options = options;
         _sources = sources.ToArray();
@@ -48,7 +57,10 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         _ownNode = ownNode;
         _listenPort = listenPort;
         _capture = capture;
+        _health = health;
+        _health?.Register(SourceName, instancesGate: false);
         _planner = new ProbeRoundPlanner(options.MaxTargetsPerRound);
+        _logger = logger;
         _log = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(1));
         foreach (var source in _sources)
         {
@@ -76,8 +88,11 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         var targets = peers.SelectMany(p => ProbeTarget.Of(p, _options.Paths))
             .OrderBy(t => t.Node, StringComparer.Ordinal).ThenBy(t => t.Path)
             .ToArray();
+        var started = _time.GetTimestamp();
         var batch = _planner.Next(targets);
         _results.Track(targets, _time.GetUtcNow(), targets.Length - batch.Count, dropped);
+        TrackInstances(peers);
+        var failed = new Dictionary<string, string>(StringComparer.Ordinal);
         lock (_resolved)
         {
             foreach (var gone in _resolved.Keys.Except(targets).ToList())
@@ -105,22 +120,62 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
 
                 if (outcome.Error is { } error)
                 {
-                    _log.Warn($"{target.Node}:{target.Path}:{error}", $"probe: {target.Node} ({target.Path.ToString().ToLowerInvariant()}, {_probe.UriOf(target)}): {error.ToString().ToLowerInvariant()}: {outcome.Detail}");
+                    lock (failed)
+                    {
+                        failed.TryAdd(target.Node, error.ToString().ToLowerInvariant());
+                    }
+
+                    if (_log.ShouldLog($"{target.Node}:{target.Path}:{error}", out var suppressed))
+                    {
+                        LogProbeFailed(_logger, target.Node, target.Path.ToString().ToLowerInvariant(), _probe.UriOf(target).ToString(), error.ToString().ToLowerInvariant(), outcome.Detail, suppressed);
+                    }
                 }
             }).ConfigureAwait(false);
 
         UpdateCaptureFilter();
+
+        // Every probed peer's instance says whether all its paths answered this round; the round itself succeeded.
+        foreach (var node in batch.Select(t => t.Node).Distinct(StringComparer.Ordinal))
+        {
+            if (failed.TryGetValue(node, out var reason))
+            {
+                _health?.InstanceFailed(SourceName, node, reason, TimeSpan.Zero);
+            }
+            else
+            {
+                _health?.InstanceSucceeded(SourceName, node, _time.GetUtcNow(), TimeSpan.Zero);
+            }
+        }
+
+        _health?.Succeeded(SourceName, _time.GetUtcNow(), _time.GetElapsedTime(started));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), _options.Interval);
         try
         {
             await Task.Delay(RandomJitter(), _time, stoppingToken).ConfigureAwait(false);
             while (!stoppingToken.IsCancellationRequested)
             {
                 var started = _time.GetTimestamp();
-                await RunRoundAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await RunRoundAsync(stoppingToken).ConfigureAwait(false);
+                    backoff.Reset();
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+                {
+                    _health?.Failed(SourceName, "round_failed", _time.GetElapsedTime(started));
+                    _log.Warn("round_failed", $"probe: a round failed: {ex.GetType().Name}: {ex.Message}");
+                    if (!await backoff.WaitAsync(_time, stoppingToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
                 var wait = _options.Interval + RandomJitter() - _time.GetElapsedTime(started);
                 if (wait > TimeSpan.Zero)
                 {
@@ -130,6 +185,7 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+            return;
         }
     }
 
@@ -174,6 +230,26 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
 
         var kept = byNode.Values.OrderBy(p => p.Node, StringComparer.Ordinal).Take(_options.MaxPeers).ToArray();
         return (kept, byNode.Count - kept.Length);
+    }
+
+    /// <summary>The peers of this round are the instances: new ones registered (down until probed), departed ones removed.</summary>
+    private void TrackInstances(IReadOnlyList<ExporterPeer> peers)
+    {
+        if (_health is null)
+        {
+            return;
+        }
+
+        var current = peers.Select(p => p.Node).ToHashSet(StringComparer.Ordinal);
+        foreach (var gone in _health.Instances(SourceName).Where(n => !current.Contains(n)))
+        {
+            _health.RemoveInstance(SourceName, gone);
+        }
+
+        foreach (var node in current)
+        {
+            _health.RegisterInstance(SourceName, node);
+        }
     }
 
     private void OnPeersChanged(object? sender, EventArgs e) => UpdateCaptureFilter();
@@ -243,9 +319,13 @@ public sealed class ProbeService : BackgroundService, IHostedLifecycleService
             catch (Exception e) when (e is NetworkInformationException or IOException or UnauthorizedAccessException)
             {
                 // Gone since the listing: it has no addresses left to exclude.
+                continue;
             }
         }
 
         return addresses;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "probe: {Node} ({Path}, {Uri}): {Error}: {Detail} ({Suppressed} similar messages suppressed)")]
+    private static partial void LogProbeFailed(ILogger logger, string node, string path, string uri, string error, string? detail, long suppressed);
 }

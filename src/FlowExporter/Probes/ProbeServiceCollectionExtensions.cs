@@ -53,7 +53,8 @@ public static class ProbeServiceCollectionExtensions
             exporter.Node,
             exporter.Listen.Port,
             sp.GetRequiredService<ILogger<ProbeService>>(),
-            options.IncludeTraffic ? null : sp.GetService<ConnectionAccounting>()));
+            options.IncludeTraffic ? null : sp.GetService<ConnectionAccounting>(),
+            sp.GetService<SourceHealth>()));
         services.AddHostedService(sp => sp.GetRequiredService<ProbeService>());
         return services;
     }

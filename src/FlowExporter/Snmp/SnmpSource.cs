@@ -8,9 +8,12 @@ namespace FlowExporter.Snmp;
 /// <summary>
 /// Polls every configured switch in the background, each on its own interval, at most
 /// <see cref="SnmpOptions.MaxConcurrentTargets"/> at once; a poll may take at most its target's interval. Scrapes only
-/// read the last snapshots. Per-target health goes out as network_switch_* series (docs/snmp.md).
+/// read the last snapshots. Per-target health goes out as network_switch_* series (docs/snmp.md) and, through
+/// <see cref="SourceHealth"/>, as <c>flowexporter_source_instance_up{source="snmp",instance=TARGET}</c> under one
+/// <c>flowexporter_source_up{source="snmp"}</c>. After a failed poll a target waits the shared <see cref="Backoff"/>
+/// (its interval, doubling up to four intervals) instead of its interval.
 /// </summary>
-public sealed class SnmpSource : BackgroundService, IMetricsContributor
+public sealed partial class SnmpSource : BackgroundService, IMetricsContributor
 {
     private readonly SnmpOptions _options;
     private readonly TimeProvider _time;
@@ -20,6 +23,8 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
     private readonly SemaphoreSlim _concurrency;
     private readonly PortMap _portMap;
     private readonly SnmpTarget[] _targets;
+
+    public const string SourceName = "snmp";
 
     public SnmpSource(SnmpOptions options, TimeProvider time, ILogger<SnmpSource> logger, SourceHealth? health = null)
         : this(options, time, logger, health, target => new UdpSnmpTransport(target.Host, target.Port, target.Timeout, target.Retries, time))
@@ -38,9 +43,10 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
         _concurrency = new SemaphoreSlim(options.MaxConcurrentTargets, options.MaxConcurrentTargets);
         _portMap = new PortMap(options.PortMap);
         _targets = options.Targets.Select(t => new SnmpTarget(t, transports(t), time)).ToArray();
+        _health?.Register(SourceName);
         foreach (var target in _targets)
         {
-            _health?.Register(HealthName(target));
+            _health?.RegisterInstance(SourceName, target.Options.Name);
         }
     }
 
@@ -48,15 +54,8 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
 
     public void Write(ExpositionWriter writer)
     {
-        try
-        {
-            var snapshots = _targets.Select(t => t.Snapshot).OfType<SwitchSnapshot>().ToArray();
-            SwitchSeriesWriter.Write(writer, snapshots, _portMap, _targets.Select(t => t.Status).ToArray());
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            _log.Warn("snmp-write", $"snmp: writing series failed: {ex.GetType().Name}");
-        }
+        var snapshots = _targets.Select(t => t.Snapshot).OfType<SwitchSnapshot>().ToArray();
+        SwitchSeriesWriter.Write(writer, snapshots, _portMap, _targets.Select(t => t.Status).ToArray());
     }
 
     /// <summary>Polls one target once (waiting for a concurrency slot); returns whether it succeeded.</summary>
@@ -71,7 +70,7 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
             var snapshot = await target.PollAsync(linked.Token).ConfigureAwait(false);
             var elapsed = _time.GetElapsedTime(started);
             target.Succeeded(snapshot, _time.GetUtcNow(), elapsed);
-            _health?.Succeeded(HealthName(target), _time.GetUtcNow(), elapsed);
+            _health?.InstanceSucceeded(SourceName, target.Options.Name, _time.GetUtcNow(), elapsed);
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -89,8 +88,11 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
             };
             var elapsed = _time.GetElapsedTime(started);
             target.Failed(reason, elapsed);
-            _health?.Failed(HealthName(target), reason, elapsed);
-            _log.Warn($"snmp:{target.Options.Name}:{reason}", $"snmp: {target.Options.Name}: poll failed ({reason}): {message}");
+            _health?.InstanceFailed(SourceName, target.Options.Name, reason, elapsed);
+            if (_log.ShouldLog($"{target.Options.Name}:{reason}", out var suppressed))
+            {
+                LogPollFailed(_logger, target.Options.Name, reason, message, suppressed);
+            }
             return false;
         }
         finally
@@ -101,26 +103,31 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (_logger.IsEnabled(LogLevel.Information))
-        {
-            _logger.LogInformation("snmp: polling {Count} switch(es), at most {Concurrency} at once", _targets.Length, _options.MaxConcurrentTargets);
-        }
+        LogPolling(_logger, _targets.Length, _options.MaxConcurrentTargets);
 
         return Task.WhenAll(_targets.Select(t => RunAsync(t, stoppingToken)));
     }
 
     private async Task RunAsync(SnmpTarget target, CancellationToken stoppingToken)
     {
+        var backoff = new Backoff(target.Options.Interval, 4 * target.Options.Interval);
         while (!stoppingToken.IsCancellationRequested)
         {
             var started = _time.GetTimestamp();
             try
             {
-                await PollOnceAsync(target, stoppingToken).ConfigureAwait(false);
-                var wait = target.Options.Interval - _time.GetElapsedTime(started);
-                if (wait > TimeSpan.Zero)
+                if (await PollOnceAsync(target, stoppingToken).ConfigureAwait(false))
                 {
-                    await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                    backoff.Reset();
+                    var wait = target.Options.Interval - _time.GetElapsedTime(started);
+                    if (wait > TimeSpan.Zero)
+                    {
+                        await Task.Delay(wait, _time, stoppingToken).ConfigureAwait(false);
+                    }
+                }
+                else if (!await backoff.WaitAsync(_time, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -130,7 +137,11 @@ public sealed class SnmpSource : BackgroundService, IMetricsContributor
         }
     }
 
-    private static string HealthName(SnmpTarget target) => $"snmp:{target.Options.Name}";
+    [LoggerMessage(Level = LogLevel.Warning, Message = "snmp: {Target}: poll failed ({Reason}): {Problem} ({Suppressed} similar messages suppressed)")]
+    private static partial void LogPollFailed(ILogger logger, string target, string reason, string problem, long suppressed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "snmp: polling {Count} switch(es), at most {Concurrency} at once")]
+    private static partial void LogPolling(ILogger logger, int count, int concurrency);
 
     public override void Dispose()
     {

@@ -55,6 +55,7 @@ public sealed class UdpSnmpTransport : ISnmpTransport, IDisposable
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 // This attempt timed out: send again.
+                continue;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is not (SocketError.ConnectionRefused or SocketError.ConnectionReset))
             {
@@ -70,6 +71,8 @@ public sealed class UdpSnmpTransport : ISnmpTransport, IDisposable
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    // The attempt's time is out: send again.
+                    continue;
                 }
             }
         }

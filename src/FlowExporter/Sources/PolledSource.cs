@@ -6,7 +6,8 @@ namespace FlowExporter.Sources;
 /// <summary>
 /// A source collected on its own interval, in the background, with a timeout per collection. Scrapes only read the
 /// last snapshot, so a slow or failing source never slows or fails a scrape: after a failure its series are absent
-/// (the snapshot is dropped) and <c>flowexporter_source_up{source}</c> is 0 until the next success.
+/// (the snapshot is dropped) and <c>flowexporter_source_up{source}</c> is 0 until the next success. After a failure the
+/// next attempt waits the shared <see cref="Backoff"/> (one interval doubling up to four) instead of the interval.
 /// </summary>
 public abstract class PolledSource<TSnapshot> : BackgroundService, IMetricsContributor
     where TSnapshot : class
@@ -81,9 +82,20 @@ public abstract class PolledSource<TSnapshot> : BackgroundService, IMetricsContr
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var backoff = new Backoff(Interval, 4 * Interval);
         while (!stoppingToken.IsCancellationRequested)
         {
-            await CollectOnceAsync(stoppingToken).ConfigureAwait(false);
+            if (!await CollectOnceAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (!await backoff.WaitAsync(Time, stoppingToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            backoff.Reset();
             try
             {
                 await Task.Delay(Interval, Time, stoppingToken).ConfigureAwait(false);

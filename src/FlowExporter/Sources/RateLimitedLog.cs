@@ -1,11 +1,10 @@
-
 namespace FlowExporter.Sources;
 
 /// <summary>
 /// Logs a warning at most once per interval for each key; what was suppressed in between is counted and
 /// reported with the next line. Bad input is counted elsewhere; this keeps the log bounded.
 /// </summary>
-public sealed class RateLimitedLog
+public sealed partial class RateLimitedLog
 {
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -23,14 +22,35 @@ public sealed class RateLimitedLog
 
     public void Warn(string key, string message)
     {
+        if (!ShouldLog(key, out var suppressed))
+        {
+            return;
+        }
+
+        if (suppressed > 0)
+        {
+            LogWarningSuppressed(_logger, message, suppressed);
+        }
+        else
+        {
+            LogWarning(_logger, message);
+        }
+    }
+
+    /// <summary>
+    /// Whether a line for <paramref name="key"/> may be logged now (for callers with their own source-generated
+    /// message); if so, <paramref name="suppressed"/> is how many were held back since the last one.
+    /// </summary>
+    public bool ShouldLog(string key, out long suppressed)
+    {
         var now = _time.GetUtcNow();
-        long suppressed;
         lock (_gate)
         {
             if (_state.TryGetValue(key, out var entry) && now - entry.Last < _interval)
             {
                 _state[key] = (entry.Last, entry.Suppressed + 1);
-                return;
+                suppressed = 0;
+                return false;
             }
 
             suppressed = entry.Suppressed;
@@ -40,15 +60,13 @@ public sealed class RateLimitedLog
             }
 
             _state[key] = (now, 0);
-        }
-
-        if (suppressed > 0)
-        {
-            _logger.LogWarning("{Message} ({Suppressed} similar messages suppressed)", message, suppressed);
-        }
-        else
-        {
-            _logger.LogWarning("{Message}", message);
+            return true;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogWarning(ILogger logger, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message} ({Suppressed} similar messages suppressed)")]
+    private static partial void LogWarningSuppressed(ILogger logger, string message, long suppressed);
 }

@@ -118,7 +118,19 @@ public sealed class AllSourcesFaultTests
         await OvsLab.ExecAsync(lab.Node, ["ip", "link", "del", lab.Client.PortName]);
         var down = await lab.UntilAsync(s => AllSourcesLab.IsDown(s, "capture"), DownBound, "capture up 0 after its interface was deleted");
         Assert.Contains(down.Named("network_capture_interface_up"), s => s.Label("interface") == lab.Client.PortName && s.Value == 0);
+        Assert.Contains(down.Named("flowexporter_source_instance_up"), s => s.Has(("source", "capture"), ("instance", lab.Client.PortName)) && s.Value == 0);
         lab.AssertOthersServe(down, "capture");
+
+        // Counted once (the capture failing or the interface missing, whichever the health update saw first), not per retry.
+        var missing = await lab.UntilAsync(
+            s => s.Named("flowexporter_source_errors_total").Any(x => x.Has(("source", "capture"))),
+            DownBound,
+            "the lost interface counted");
+        await lab.Exporter.Process.WaitForOutputAsync("no such interface", DownBound);
+        Assert.Equal(1, missing.Named("flowexporter_source_errors_total").Where(x => x.Has(("source", "capture"))).Sum(x => x.Value));
+
+        // Capture was ready before: a later failure shows in its up series, not in /readyz.
+        Assert.Equal("ready\n", await lab.Exporter.GetAsync("/readyz"));
 
         // Re-created with the same name and put back on the bridge: capture re-opens it by itself.
         await OvsLab.ExecAsync(lab.Node, ["ip", "link", "add", lab.Client.PortName, "type", "veth", "peer", "name", "eth0", "netns", lab.Client.Namespace]);
@@ -132,6 +144,15 @@ public sealed class AllSourcesFaultTests
         await lab.Ovs.VsctlAsync(["del-port", OvsLab.BridgeName, lab.Client.PortName]);
         await lab.Ovs.VsctlAsync(["add-port", OvsLab.BridgeName, lab.Client.PortName]);
         var back = await lab.UntilAsync(s => AllSourcesLab.IsUp(s, "capture") && lab.HasSeries(s, "capture"), RecoveryBound, "capture back after the interface was re-created");
+        Assert.Equal(1, back.Named("flowexporter_source_instance_up").Single(x => x.Has(("source", "capture"), ("instance", lab.Client.PortName))).Value);
+
+        // Retried several times while missing (the "is back" line says how many), logged at most once per reason.
+        await lab.Exporter.Process.WaitForOutputAsync($"capture: {lab.Client.PortName} is back after", DownBound);
+        var log = lab.Exporter.Process.Output.Split('\n');
+        var backLine = log.Single(l => l.Contains($"capture: {lab.Client.PortName} is back after", StringComparison.Ordinal));
+        var retries = int.Parse(System.Text.RegularExpressions.Regex.Match(backLine, @"is back after (\d+) retries").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var failureLines = log.Count(l => l.Contains($"capture: {lab.Client.PortName}:", StringComparison.Ordinal) && l.Contains("retrying", StringComparison.Ordinal));
+        Assert.True(retries >= 2 && failureLines is >= 1 and <= 2, $"{retries} retries, {failureLines} failure lines:\n{string.Join('\n', log.Where(l => l.Contains("capture:", StringComparison.Ordinal)))}");
         var firstPing = first.Named("network_connection_packets_total").Single(s => s.Has(("protocol", "icmp"), ("direction", "initiator_to_target")));
         Assert.Contains(back.Named("network_connection_packets_total"), s => s.Labels.SequenceEqual(firstPing.Labels) && s.Value == 5);
 

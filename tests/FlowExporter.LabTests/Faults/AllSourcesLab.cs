@@ -166,6 +166,9 @@ internal sealed class AllSourcesLab : IAsyncDisposable
             targets.Add(Target("junk", $"127.0.0.1:{junkPort}", "community_file: " + Path.Combine(dir, "junk-community")));
         }
 
+        // Targets that never answer would hold /readyz at 503 forever (every switch must have answered once): let the
+        // other sources gate readiness then, as an operator with a permanently broken switch would.
+        var readiness = failingSnmpTargets ? "readiness:\n  sources: [capture, ovs, kubernetes, endpoints_file]" : string.Empty;
         ConfigFile = Path.Combine(dir, "flowexporter.yaml");
         await File.WriteAllTextAsync(ConfigFile, $"""
             node: lab-node
@@ -182,6 +185,7 @@ internal sealed class AllSourcesLab : IAsyncDisposable
               kubeconfig: {kubeconfig}
               request_timeout: 2s
             endpoints_file: {endpoints}
+            {readiness}
 
             """);
 
@@ -236,11 +240,19 @@ internal sealed class AllSourcesLab : IAsyncDisposable
     public Task<IReadOnlyList<Sample>> AllServingAsync(TimeSpan timeout) =>
         UntilAsync(s => HealthySources.All(x => IsUp(s, x) && HasSeries(s, x)), timeout, "every source up and serving");
 
-    public static bool IsUp(IReadOnlyList<Sample> samples, string source) =>
-        samples.Named("flowexporter_source_up").Any(s => s.Label("source") == source && s.Value == 1);
+    /// <summary>A source ("ovs") or one instance of it ("snmp:tor-1": flowexporter_source_instance_up) is up.</summary>
+    public static bool IsUp(IReadOnlyList<Sample> samples, string source) => HealthValue(samples, source) == 1;
 
-    public static bool IsDown(IReadOnlyList<Sample> samples, string source) =>
-        samples.Named("flowexporter_source_up").Any(s => s.Label("source") == source && s.Value == 0);
+    public static bool IsDown(IReadOnlyList<Sample> samples, string source) => HealthValue(samples, source) == 0;
+
+    private static double? HealthValue(IReadOnlyList<Sample> samples, string source)
+    {
+        var colon = source.IndexOf(':', StringComparison.Ordinal);
+        var match = colon < 0
+            ? samples.Named("flowexporter_source_up").FirstOrDefault(s => s.Label("source") == source)
+            : samples.Named("flowexporter_source_instance_up").FirstOrDefault(s => s.Label("source") == source[..colon] && s.Label("instance") == source[(colon + 1)..]);
+        return match?.Value;
+    }
 
     /// <summary>Every source but the ones named is up and has its own series in the scrape.</summary>
     public void AssertOthersServe(IReadOnlyList<Sample> samples, params string[] except)

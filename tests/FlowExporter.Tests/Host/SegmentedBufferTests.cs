@@ -87,6 +87,43 @@ public sealed class SegmentedBufferTests
         Assert.Equal(0, pool.IdleSegments);
     }
 
+    [Theory]
+    [InlineData(0, 100)] // mark at the start, rewind within the first segment
+    [InlineData(100, 200)] // mark and rewind inside one segment
+    [InlineData(100, (3 * Segment) + 5)] // rewind across segments sealed since the mark
+    [InlineData(Segment, (2 * Segment) + 7)] // mark exactly at a segment's end
+    public void Rewinding_to_a_mark_drops_what_was_written_since_and_reuses_its_segments(int before, int after)
+    {
+        var pool = new ExpositionBufferPool(minRetainedSegments: 8, maxRetainedSegments: 8);
+        Render(pool, new byte[8 * Segment]);
+        Assert.Equal(8, pool.IdleSegments);
+        var head = Enumerable.Range(0, before).Select(i => (byte)(i * 7)).ToArray();
+        var tail = Enumerable.Range(0, 300).Select(i => (byte)(i * 13)).ToArray();
+        byte[] rendered;
+        int rented;
+        using (var buffer = new SegmentedBuffer(pool))
+        {
+            Write(buffer, head);
+            var mark = buffer.Mark();
+            Write(buffer, new byte[after]);
+            buffer.Rewind(mark);
+            Assert.Equal(before, buffer.Length);
+            rented = 8 - pool.IdleSegments;
+
+            // Writing on reuses the segments the rewind freed: no more are taken from the pool.
+            Write(buffer, new byte[after]);
+            Assert.Equal(rented, 8 - pool.IdleSegments);
+            buffer.Rewind(mark);
+            Write(buffer, tail);
+            using var output = new MemoryStream();
+            buffer.CopyTo(output);
+            rendered = output.ToArray();
+        }
+
+        Assert.Equal([.. head, .. tail], rendered);
+        Assert.Equal(8, pool.IdleSegments);
+    }
+
     private static byte[] Render(ExpositionBufferPool pool, byte[] bytes)
     {
         using var buffer = new SegmentedBuffer(pool);

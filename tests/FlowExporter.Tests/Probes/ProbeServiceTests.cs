@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Probes;
+using FlowExporter.Sources;
 using FlowExporter.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
@@ -123,6 +124,38 @@ public sealed class ProbeServiceTests
         var writer = new ExpositionWriter(buffer, ExpositionFormat.PrometheusText);
         results.Write(writer);
         return Exposition.Parse(Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    [Fact]
+    public async Task Peers_are_informational_instances_the_source_is_up_and_ready_once_a_round_completes()
+    {
+        await using var healthy = HealthServer.Start();
+        await using var failing = HealthServer.Start(status: 500);
+        var peers = new ChangingPeers(
+        [
+            new ExporterPeer("node-a", [], ["127.0.0.1"], healthy.Port),
+            new ExporterPeer("node-b", [], ["127.0.0.1"], failing.Port),
+        ]);
+        var options = new ProbeOptions { Enabled = true, Timeout = TimeSpan.FromSeconds(5) };
+        var health = new SourceHealth(Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()));
+        using var service = new ProbeService(
+            options, [peers], new ProbeResults("node-0", options.Retention, 100), new HttpProbe(options, TimeProvider.System), TimeProvider.System,
+            "node-0", 9004, NullLogger<ProbeService>.Instance, capture: null, health);
+        Assert.Equal("probes: no collection yet", Assert.Single(health.NotReady()).Describe());
+
+        await service.RunRoundAsync(CancellationToken.None);
+
+        // A peer answering 500 is a measurement: its instance is down, the source is up and ready.
+        Assert.True(health.IsUp(ProbeService.SourceName));
+        Assert.True(health.IsUp(ProbeService.SourceName, "node-a"));
+        Assert.False(health.IsUp(ProbeService.SourceName, "node-b"));
+        Assert.Empty(health.NotReady());
+
+        // A peer that leaves is no longer an instance.
+        peers.Current = [new ExporterPeer("node-a", [], ["127.0.0.1"], healthy.Port)];
+        await service.RunRoundAsync(CancellationToken.None);
+        Assert.Equal(["node-a"], health.Instances(ProbeService.SourceName));
+        Assert.True(health.IsUp(ProbeService.SourceName));
     }
 
     private static ProbeService Service(ProbeOptions options, IPeerSource source, ProbeResults results, TimeProvider time) =>

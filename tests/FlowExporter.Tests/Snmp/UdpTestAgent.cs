@@ -10,12 +10,19 @@ namespace FlowExporter.Tests.Snmp;
 /// </summary>
 internal sealed class UdpTestAgent : IAsyncDisposable
 {
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
     public UdpTestAgent()
+        : this(0)
     {
+    }
+
+    /// <summary>An agent on a given loopback port (0: any free one).</summary>
+    public UdpTestAgent(int port)
+    {
+        _udp = new UdpClient(new IPEndPoint(IPAddress.Loopback, port));
         Port = ((IPEndPoint)_udp.Client.LocalEndPoint!).Port;
         _loop = Task.Run(LoopAsync);
     }

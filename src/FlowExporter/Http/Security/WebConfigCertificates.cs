@@ -100,7 +100,8 @@ internal static class WebConfigCertificates
             }
             catch (Exception ex) when (ex is CryptographicException or ArgumentException)
             {
-                // not this kind of key
+                // not this kind of key: try the next
+                continue;
             }
         }
 

@@ -49,7 +49,7 @@ public sealed class EbpfConnectionSampleTests
             var sample = Sample(6, key.PortA, key.PortB) with { FirstFromB = !sourceIsA, FirstPacketFlags = flags };
             var (initiatorIsA, evidence) = sample.Initiator();
             var series = new FlowExporter.Correlator.Series.ConnectionSeriesStore(16);
-            var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = 16 }, series);
+            var tracker = new ConnectionTracker(new ConnectionTrackerOptions { MaxConnections = 16 }, new FlowExporter.Correlator.Series.ConnectionSeries(series));
             var packet = new DecodedPacket { Protocol = 6, Source = source, Destination = destination, SourcePort = sourcePort, DestinationPort = destinationPort, HasPorts = true, TcpFlags = flags };
             Assert.True(tracker.Observe(0, packet, sourcePort, destinationPort, 60, 1));
             tracker.FlushCounters();

@@ -1,6 +1,6 @@
-using FlowExporter.Kubernetes;
+using FlowExporter.Sources;
 
-namespace FlowExporter.Tests.Kubernetes;
+namespace FlowExporter.Tests.Sources;
 
 public sealed class BackoffTests
 {
@@ -26,5 +26,22 @@ public sealed class BackoffTests
             .Select(b => b.Next().TotalMilliseconds)
             .ToList();
         Assert.True(delays.Distinct().Count() > 40);
+    }
+
+    [Fact]
+    public async Task Waits_on_the_given_clock_and_reports_cancellation_instead_of_throwing()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var backoff = new Backoff(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), new Random(1));
+        var waiting = backoff.WaitAsync(time, CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(10)); // the first delay is at most the ceiling
+        Assert.True(await waiting);
+        Assert.Equal(1, backoff.Attempt);
+
+        using var stop = new CancellationTokenSource();
+        var cancelled = backoff.WaitAsync(time, stop.Token);
+        await stop.CancelAsync();
+        Assert.False(await cancelled);
     }
 }
