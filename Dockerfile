@@ -6,6 +6,8 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files only, so that source edits do not invalidate the package layer.
 COPY global.json Directory.Build.props Directory.Packages.props ./
+# src/Directory.Build.props adds the banned-API analyzer: restore must see it.
+COPY src/Directory.Build.props src/
 COPY src/Correlator/Correlator.csproj src/Correlator/
 COPY src/FlowExporter/FlowExporter.csproj src/FlowExporter/
 RUN dotnet restore src/FlowExporter/FlowExporter.csproj
