@@ -2,6 +2,8 @@
 # OVS source cost per scrape with N dummy ports, in OVSDB monitor mode and in ovs-vsctl mode, printed in the same run.
 # Needs root and openvswitch-switch (userspace datapath; no kernel module). Usage: bench/ovs/run.sh [PORTS] [PORTS_PER_CALL]
 set -euo pipefail
+# Needs root: as a user with sudo, re-executes itself with sudo.
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"
 PORTS=${1:-1000}
 PER_CALL=${2:-250}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -13,6 +13,8 @@
 #       with wrk (10 connections) on /metrics; kernel drops and captured frames of both phases.
 #   common: [--exporter PATH] (default: the Release build of src/FlowExporter) [--out DIR]
 set -euo pipefail
+# Needs root: as a user with sudo, re-executes itself with sudo.
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"
 cd "$(dirname "$0")/../.."
 root=$PWD
 

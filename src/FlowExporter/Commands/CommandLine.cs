@@ -1,3 +1,5 @@
+using FlowExporter.Configuration;
+
 namespace FlowExporter.Commands;
 
 /// <summary>What the command line asked for.</summary>
@@ -64,6 +66,8 @@ public sealed record CommandLine(
         ["--kubeconfig"] = "kubernetes:kubeconfig",
         ["--web-config-file"] = "web_config_file",
     };
+
+    private static readonly string[] KnownFlags = [.. FlagKeys.Keys, "--help", "--version", "--config", "--interface", "--format"];
 
     public static CommandLine Parse(IReadOnlyList<string> args)
     {
@@ -134,7 +138,9 @@ public sealed record CommandLine(
                     replayFile = positional;
                     break;
                 case var other when other.StartsWith('-'):
-                    throw new UsageException($"unknown flag {other} (see --help)");
+                    throw new UsageException(KeySuggestion.Nearest(other, KnownFlags) is { } nearest
+                        ? $"unknown flag {other} (did you mean {nearest}?)"
+                        : $"unknown flag {other} (see --help)");
                 default:
                     throw new UsageException($"unexpected argument '{arg}' (see --help)");
             }

@@ -39,7 +39,9 @@ public static class ConfigLoader
         {
             if (entry.Key is string name && name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
             {
-                fromEnvironment[name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal)] = entry.Value as string;
+                // Keys are lower case (snake_case) everywhere; an error about FLOWEXPORTER_OVS__MDOE then reads "ovs.mdoe".
+                var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal).ToLowerInvariant();
+                fromEnvironment[key] = entry.Value as string;
             }
         }
 

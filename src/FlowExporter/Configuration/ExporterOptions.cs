@@ -26,13 +26,7 @@ public sealed record ExporterOptions
 
     public static ExporterOptions FromConfiguration(IConfiguration root, string hostName)
     {
-        foreach (var child in root.GetChildren())
-        {
-            if (!TopLevelKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                throw new ConfigException(child.Key, $"unknown key (known: {string.Join(", ", TopLevelKeys)})");
-            }
-        }
+        ConfigReader.RejectUnknown(root, TopLevelKeys);
 
         var node = ConfigReader.String(root, "node") ?? hostName;
         if (node.Length is 0 or > 253 || node.Any(char.IsControl))

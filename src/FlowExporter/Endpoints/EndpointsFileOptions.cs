@@ -21,7 +21,7 @@ public sealed record EndpointsFileOptions
 
     public static EndpointsFileOptions FromConfiguration(IConfiguration configuration)
     {
-        var path = configuration[EndpointsFileParser.Key];
+        var path = ConfigReader.String(configuration, EndpointsFileParser.Key);
         if (string.IsNullOrWhiteSpace(path))
         {
             return new EndpointsFileOptions();

@@ -37,6 +37,7 @@ public static class ExporterProgram
 
             var configuration = ConfigLoader.Load(command.ConfigFile, environment, command.Overrides);
             options = ExporterOptions.FromConfiguration(configuration, System.Net.Dns.GetHostName());
+            _ = SourceConfiguration.FromConfiguration(configuration, name => environment[name] as string);
         }
         catch (UsageException ex)
         {

@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowExporter.Configuration;
 
 namespace FlowExporter.Kubernetes;
@@ -9,6 +8,8 @@ namespace FlowExporter.Kubernetes;
 /// </summary>
 public sealed record KubernetesOptions
 {
+    public static readonly string[] Keys = ["enabled", "kubeconfig", "node_filter", "resync", "retention", "request_timeout", "max_objects", "max_retained"];
+
     public bool Enabled { get; init; }
 
     /// <summary>Path of a kubeconfig file; null for the in-cluster service account.</summary>
@@ -48,17 +49,23 @@ public sealed record KubernetesOptions
     /// </summary>
     public static KubernetesOptions FromConfiguration(IConfigurationSection section, Func<string, string?>? environment = null)
     {
+        ConfigReader.RejectUnknown(section, Keys);
         environment ??= Environment.GetEnvironmentVariable;
-        var prefix = section.Path.Replace(':', '.');
-        var kubeconfig = NullIfEmpty(section["kubeconfig"]);
+        var kubeconfig = ConfigReader.String(section, "kubeconfig")?.Trim() is { Length: > 0 } path ? path : null;
         var inCluster = !string.IsNullOrEmpty(environment("KUBERNETES_SERVICE_HOST"));
-        var enabledText = (NullIfEmpty(section["enabled"]) ?? "auto").ToLowerInvariant();
-        var enabled = enabledText switch
+        var enabled = ConfigReader.Enum(section, "enabled", kubeconfig is not null || inCluster, ("auto", kubeconfig is not null || inCluster), ("true", true), ("false", false));
+        // Every value is checked even when the source is off: a wrong one should not wait for the day it is turned on.
+        var defaults = new KubernetesOptions();
+        var options = new KubernetesOptions
         {
-            "auto" => kubeconfig is not null || inCluster,
-            "true" => true,
-            "false" => false,
-            _ => throw new ConfigException($"{prefix}.enabled", $"'{section["enabled"]}' is not one of auto, true, false"),
+            Enabled = enabled,
+            Kubeconfig = kubeconfig,
+            NodeFilter = ConfigReader.String(section, "node_filter")?.Trim() is { Length: > 0 } node ? node : null,
+            Resync = ConfigReader.Duration(section, "resync", defaults.Resync, TimeSpan.Zero),
+            Retention = ConfigReader.Duration(section, "retention", defaults.Retention, TimeSpan.Zero),
+            RequestTimeout = ConfigReader.Duration(section, "request_timeout", defaults.RequestTimeout, TimeSpan.FromMilliseconds(100)),
+            MaxObjectsPerKind = ConfigReader.Int(section, "max_objects", defaults.MaxObjectsPerKind, 1, int.MaxValue),
+            MaxRetained = ConfigReader.Int(section, "max_retained", defaults.MaxRetained, 0, int.MaxValue),
         };
 
         if (!enabled)
@@ -68,49 +75,14 @@ public sealed record KubernetesOptions
 
         if (kubeconfig is null && !inCluster)
         {
-            throw new ConfigException($"{prefix}.enabled", "is true but no kubeconfig is set and KUBERNETES_SERVICE_HOST is not (not in a cluster)");
+            throw new ConfigException(ConfigReader.Path(section, "enabled"), "is true but no kubeconfig is set and KUBERNETES_SERVICE_HOST is not (not in a cluster)");
         }
 
         if (kubeconfig is not null && !File.Exists(kubeconfig))
         {
-            throw new ConfigException($"{prefix}.kubeconfig", $"file '{kubeconfig}' does not exist");
+            throw new ConfigException(ConfigReader.Path(section, "kubeconfig"), $"file '{kubeconfig}' does not exist");
         }
 
-        var defaults = new KubernetesOptions();
-        return new KubernetesOptions
-        {
-            Enabled = true,
-            Kubeconfig = kubeconfig,
-            NodeFilter = NullIfEmpty(section["node_filter"]),
-            Resync = Duration(section, "resync", defaults.Resync, TimeSpan.Zero),
-            Retention = Duration(section, "retention", defaults.Retention, TimeSpan.Zero),
-            RequestTimeout = Duration(section, "request_timeout", defaults.RequestTimeout, TimeSpan.FromMilliseconds(100)),
-            MaxObjectsPerKind = Count(section, "max_objects", defaults.MaxObjectsPerKind, 1),
-            MaxRetained = Count(section, "max_retained", defaults.MaxRetained, 0),
-        };
-    }
-
-    private static string? NullIfEmpty(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
-
-    private static TimeSpan Duration(IConfigurationSection section, string key, TimeSpan fallback, TimeSpan minimum)
-    {
-        var text = NullIfEmpty(section[key]);
-        return text is null ? fallback : Durations.Parse($"{section.Path.Replace(':', '.')}.{key}", text, minimum);
-    }
-
-    private static int Count(IConfigurationSection section, string key, int fallback, int minimum)
-    {
-        var text = NullIfEmpty(section[key]);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < minimum)
-        {
-            throw new ConfigException($"{section.Path.Replace(':', '.')}.{key}", $"'{text}' is not a whole number of at least {minimum}");
-        }
-
-        return value;
+        return options;
     }
 }

@@ -31,43 +31,28 @@ public sealed record OvsOptions(OvsMode Mode, OvsdbTarget Db, string VsctlPath, 
     /// </summary>
     public static OvsOptions? FromConfiguration(IConfigurationSection section)
     {
+        ConfigReader.RejectUnknown(section, "mode", "db", "vsctl_path", "timeout", "interval");
         if (!section.Exists())
         {
             return null;
         }
 
-        var path = section.Path;
-        var modeText = section["mode"];
-        var mode = string.IsNullOrWhiteSpace(modeText) ? OvsMode.Ovsdb : modeText.Trim().ToLowerInvariant() switch
+        var mode = ConfigReader.Enum(section, "mode", OvsMode.Ovsdb, ("ovsdb", OvsMode.Ovsdb), ("vsctl", OvsMode.Vsctl));
+        if (!OvsdbTarget.TryParse(ConfigReader.String(section, "db")?.Trim() is { Length: > 0 } dbText ? dbText : DefaultDb, out var db, out var problem))
         {
-            "ovsdb" => OvsMode.Ovsdb,
-            "vsctl" => OvsMode.Vsctl,
-            _ => throw new ConfigException($"{path}:mode", $"'{modeText}' is not a mode (ovsdb or vsctl)"),
-        };
-
-        var dbText = section["db"];
-        if (!OvsdbTarget.TryParse(string.IsNullOrWhiteSpace(dbText) ? DefaultDb : dbText, out var db, out var problem))
-        {
-            throw new ConfigException($"{path}:db", problem);
+            throw new ConfigException(ConfigReader.Path(section, "db"), problem);
         }
 
-        var vsctlPath = section["vsctl_path"];
-        if (vsctlPath is not null && string.IsNullOrWhiteSpace(vsctlPath))
-        {
-            throw new ConfigException($"{path}:vsctl_path", "is empty");
-        }
-
-        var timeout = section["timeout"] is { } timeoutText
-            ? Durations.Parse($"{path}:timeout", timeoutText, TimeSpan.FromMilliseconds(100))
-            : TimeSpan.FromSeconds(5);
-        var interval = section["interval"] is { } intervalText
-            ? Durations.Parse($"{path}:interval", intervalText, TimeSpan.FromSeconds(1))
-            : TimeSpan.FromSeconds(15);
+        var vsctlPath = section.GetSection("vsctl_path").Value is { } given && string.IsNullOrWhiteSpace(given)
+            ? throw new ConfigException(ConfigReader.Path(section, "vsctl_path"), "is empty")
+            : ConfigReader.String(section, "vsctl_path")?.Trim() ?? "ovs-vsctl";
+        var timeout = ConfigReader.Duration(section, "timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100));
+        var interval = ConfigReader.Duration(section, "interval", TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(1));
         if (mode == OvsMode.Vsctl && timeout > interval)
         {
-            throw new ConfigException($"{path}:timeout", "must not exceed ovs interval in vsctl mode");
+            throw new ConfigException(ConfigReader.Path(section, "timeout"), "must not exceed ovs interval in vsctl mode");
         }
 
-        return new OvsOptions(mode, db!, vsctlPath?.Trim() ?? "ovs-vsctl", timeout, interval);
+        return new OvsOptions(mode, db!, vsctlPath, timeout, interval);
     }
 }

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -58,7 +57,7 @@ public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
         var backoff = new Backoff(_options.MinBackoff, _options.MaxBackoff);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var started = Stopwatch.GetTimestamp();
+            var started = _time.GetTimestamp();
             var established = false;
             try
             {
@@ -79,7 +78,7 @@ public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
                     _ => "error",
                 };
                 // A session that ran for hours did not "take" that long: report the attempt's time only when it never got going.
-                _health.Failed(IOvsSource.SourceName, reason, established ? TimeSpan.Zero : Stopwatch.GetElapsedTime(started));
+                _health.Failed(IOvsSource.SourceName, reason, established ? TimeSpan.Zero : _time.GetElapsedTime(started));
                 _log.Warn(reason, $"ovs: OVSDB session with {_options.Db} ended ({reason}): {ex.Message}; reconnecting");
             }
 
@@ -98,7 +97,7 @@ public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
     private async Task RunSessionAsync(Action onEstablished, CancellationToken stoppingToken)
     {
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var started = Stopwatch.GetTimestamp();
+        var started = _time.GetTimestamp();
         Socket socket;
         using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
         {
@@ -213,7 +212,7 @@ public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
                 throw new OvsdbSessionException("protocol_error", "an update notification without [monitor-id, table-updates]");
             }
 
-            var started = Stopwatch.GetTimestamp();
+            var started = _time.GetTimestamp();
             database.ApplyTableUpdates(parameters[1]);
             Publish(database, started);
         }
@@ -229,15 +228,16 @@ public sealed partial class OvsdbMonitorSource : BackgroundService, IOvsSource
     {
         Volatile.Write(ref _latest, database.ToSnapshot());
         Interlocked.Increment(ref _updatesApplied);
-        _health.Succeeded(IOvsSource.SourceName, _time.GetUtcNow(), Stopwatch.GetElapsedTime(started));
+        _health.Succeeded(IOvsSource.SourceName, _time.GetUtcNow(), _time.GetElapsedTime(started));
     }
 
     private async Task<JsonDocument> ReceiveReplyAsync(NetworkStream stream, ChannelReader<JsonDocument> messages, int id, CancellationToken cancellationToken)
     {
-        var deadline = Stopwatch.GetTimestamp() + (long)(_options.Timeout.TotalSeconds * Stopwatch.Frequency);
+        var asked = _time.GetTimestamp();
         while (true)
         {
-            var left = TimeSpan.FromSeconds(Math.Max(0, (deadline - Stopwatch.GetTimestamp()) / (double)Stopwatch.Frequency));
+            var elapsed = _time.GetElapsedTime(asked);
+            var left = elapsed < _options.Timeout ? _options.Timeout - elapsed : TimeSpan.Zero;
             var message = await NextAsync(messages, left, cancellationToken).ConfigureAwait(false)
                 ?? throw new OvsdbSessionException("no_answer", $"no answer to monitor within {_options.Timeout.TotalSeconds:0.###}s");
             var root = message.RootElement;

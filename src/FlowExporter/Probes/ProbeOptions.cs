@@ -97,7 +97,7 @@ public sealed record ProbeOptions
             MaxPeers = ConfigReader.Int(section, "max_peers", defaults.MaxPeers, 1, 100_000),
             Retention = ConfigReader.Duration(section, "retention", defaults.Retention, TimeSpan.Zero),
             IncludeTraffic = ConfigReader.Bool(section, "include_traffic", false),
-            StaticPeers = ReadPeers(section.GetSection("peers"), port),
+            StaticPeers = ReadPeers(section, port),
             Kubernetes = section.GetSection("kubernetes").Exists() ? PeerSelector.FromConfiguration(section.GetSection("kubernetes")) : null,
         };
 
@@ -120,9 +120,8 @@ public sealed record ProbeOptions
     private static List<ExporterPeer> ReadPeers(IConfigurationSection section, int defaultPort)
     {
         var peers = new List<ExporterPeer>();
-        foreach (var entry in section.GetChildren().OrderBy(c => int.TryParse(c.Key, out var i) ? i : int.MaxValue))
+        foreach (var entry in ConfigReader.Entries(section, "peers", "name", "pod", "host", "port"))
         {
-            ConfigReader.RejectUnknown(entry, "name", "pod", "host", "port");
             var name = ConfigReader.String(entry, "name") ?? throw new ConfigException(ConfigReader.Path(entry, "name"), "is required (the peer's node name)");
             if (name.Length > 253 || name.Any(char.IsControl))
             {

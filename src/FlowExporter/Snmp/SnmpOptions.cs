@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Snmp;
 using FlowExporter.Correlator.Snmp.IfMib;
@@ -10,6 +9,17 @@ namespace FlowExporter.Snmp;
 public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IReadOnlyList<PortMapEntry> PortMap, int MaxConcurrentTargets)
 {
     public const int DefaultMaxConcurrentTargets = 64;
+
+    public static readonly string[] Keys = ["targets", "port_map", "max_concurrent_targets"];
+
+    public static readonly string[] TargetKeys =
+    [
+        "name", "address", "version", "community_file", "community_env", "user", "security_level", "auth_protocol",
+        "auth_passphrase_file", "auth_passphrase_env", "priv_protocol", "priv_passphrase_file", "priv_passphrase_env",
+        "context", "interval", "timeout", "retries", "max_repetitions", "include_if_name", "exclude_if_name",
+    ];
+
+    public static readonly string[] PortMapKeys = ["switch", "if_name", "vlan", "node", "node_interface"];
 
     public static SnmpOptions Disabled { get; } = new([], [], DefaultMaxConcurrentTargets);
 
@@ -25,9 +35,10 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
     public static SnmpOptions FromConfiguration(IConfigurationSection section, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(section);
+        ConfigReader.RejectUnknown(section, Keys);
         environment ??= Environment.GetEnvironmentVariable;
         var targets = new List<SnmpTargetOptions>();
-        foreach (var target in Children(section.GetSection("targets")))
+        foreach (var target in ConfigReader.Entries(section, "targets", TargetKeys))
         {
             targets.Add(ReadTarget(target, environment));
         }
@@ -37,45 +48,41 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
         {
             if (!names.Add(targets[i].Name))
             {
-                throw new ConfigException(Key(section, $"targets:{i}:name"), $"'{targets[i].Name}' is used by more than one target");
+                throw new ConfigException(ConfigReader.Path(section, $"targets:{i}:name"), $"'{targets[i].Name}' is used by more than one target");
             }
         }
 
         var map = new List<PortMapEntry>();
-        foreach (var entry in Children(section.GetSection("port_map")))
+        foreach (var entry in ConfigReader.Entries(section, "port_map", PortMapKeys))
         {
-            var switchName = Required(entry, "switch");
+            var switchName = ConfigReader.Required(entry, "switch");
             if (!names.Contains(switchName))
             {
-                throw new ConfigException(Key(entry, "switch"), $"'{switchName}' is not the name of any snmp.targets entry");
+                throw new ConfigException(ConfigReader.Path(entry, "switch"), $"'{switchName}' is not the name of any snmp.targets entry");
             }
 
             map.Add(new PortMapEntry(
                 switchName,
-                Required(entry, "if_name"),
-                Integer(entry, "vlan", 0, 0, 4095),
-                Required(entry, "node"),
-                entry["node_interface"] ?? string.Empty));
+                ConfigReader.Required(entry, "if_name"),
+                ConfigReader.Int(entry, "vlan", 0, 0, 4095),
+                ConfigReader.Required(entry, "node"),
+                ConfigReader.String(entry, "node_interface") ?? string.Empty));
         }
 
-        var concurrency = Integer(section, "max_concurrent_targets", DefaultMaxConcurrentTargets, 1, 100_000);
+        var concurrency = ConfigReader.Int(section, "max_concurrent_targets", DefaultMaxConcurrentTargets, 1, 100_000);
         return new SnmpOptions(targets, map, concurrency);
     }
 
     private static SnmpTargetOptions ReadTarget(IConfigurationSection target, Func<string, string?> environment)
     {
-        var name = Required(target, "name");
+        var name = ConfigReader.Required(target, "name");
         if (name.Length > 128 || name.Any(char.IsControl))
         {
-            throw new ConfigException(Key(target, "name"), "must be at most 128 printable characters");
+            throw new ConfigException(ConfigReader.Path(target, "name"), "must be at most 128 printable characters");
         }
 
         var (host, port) = Address(target);
-        var version = target["version"] ?? "2c";
-        if (version is not ("2c" or "3"))
-        {
-            throw new ConfigException(Key(target, "version"), $"'{version}' is not supported (2c or 3)");
-        }
+        var version = ConfigReader.Enum(target, "version", "2c", ("2c", "2c"), ("3", "3"));
 
         var options = new SnmpTargetOptions
         {
@@ -83,13 +90,13 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             Host = host,
             Port = port,
             Version = version,
-            Context = target["context"] ?? string.Empty,
-            Interval = Duration(target, "interval", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)),
-            Timeout = Duration(target, "timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)),
-            Retries = Integer(target, "retries", 2, 0, 10),
-            MaxRepetitions = Integer(target, "max_repetitions", 25, 1, 1000),
-            IncludeIfName = Pattern(target, "include_if_name"),
-            ExcludeIfName = Pattern(target, "exclude_if_name"),
+            Context = ConfigReader.String(target, "context") ?? string.Empty,
+            Interval = ConfigReader.Duration(target, "interval", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1)),
+            Timeout = ConfigReader.Duration(target, "timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10)),
+            Retries = ConfigReader.Int(target, "retries", 2, 0, 10),
+            MaxRepetitions = ConfigReader.Int(target, "max_repetitions", 25, 1, 1000),
+            IncludeIfName = ConfigReader.Pattern(target, "include_if_name"),
+            ExcludeIfName = ConfigReader.Pattern(target, "exclude_if_name"),
         };
 
         if (version == "2c")
@@ -97,11 +104,11 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             return options with { Community = Secret(target, "community", environment, required: true) };
         }
 
-        var user = Required(target, "user");
-        var auth = Enum(target, "auth_protocol", AuthProtocol.None, AuthProtocols);
-        var priv = Enum(target, "priv_protocol", PrivProtocol.None, PrivProtocols);
+        var user = ConfigReader.Required(target, "user");
+        var auth = ConfigReader.Enum(target, "auth_protocol", AuthProtocol.None, AuthProtocols);
+        var priv = ConfigReader.Enum(target, "priv_protocol", PrivProtocol.None, PrivProtocols);
         var defaultLevel = priv != PrivProtocol.None ? SecurityLevel.AuthPriv : auth != AuthProtocol.None ? SecurityLevel.AuthNoPriv : SecurityLevel.NoAuthNoPriv;
-        var level = Enum(target, "security_level", defaultLevel, Levels);
+        var level = ConfigReader.Enum(target, "security_level", defaultLevel, Levels);
         if (level != SecurityLevel.NoAuthNoPriv && auth == AuthProtocol.None)
         {
             auth = AuthProtocol.Sha1;
@@ -123,99 +130,38 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
         };
     }
 
-    private static readonly Dictionary<string, AuthProtocol> AuthProtocols = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["MD5"] = AuthProtocol.Md5,
-        ["SHA"] = AuthProtocol.Sha1,
-        ["SHA1"] = AuthProtocol.Sha1,
-        ["SHA224"] = AuthProtocol.Sha224,
-        ["SHA-224"] = AuthProtocol.Sha224,
-        ["SHA256"] = AuthProtocol.Sha256,
-        ["SHA-256"] = AuthProtocol.Sha256,
-        ["SHA384"] = AuthProtocol.Sha384,
-        ["SHA-384"] = AuthProtocol.Sha384,
-        ["SHA512"] = AuthProtocol.Sha512,
-        ["SHA-512"] = AuthProtocol.Sha512,
-    };
+    private static readonly (string Name, AuthProtocol Value)[] AuthProtocols =
+    [
+        ("MD5", AuthProtocol.Md5),
+        ("SHA", AuthProtocol.Sha1),
+        ("SHA1", AuthProtocol.Sha1),
+        ("SHA224", AuthProtocol.Sha224),
+        ("SHA-224", AuthProtocol.Sha224),
+        ("SHA256", AuthProtocol.Sha256),
+        ("SHA-256", AuthProtocol.Sha256),
+        ("SHA384", AuthProtocol.Sha384),
+        ("SHA-384", AuthProtocol.Sha384),
+        ("SHA512", AuthProtocol.Sha512),
+        ("SHA-512", AuthProtocol.Sha512),
+    ];
 
-    private static readonly Dictionary<string, PrivProtocol> PrivProtocols = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["DES"] = PrivProtocol.Des,
-        ["AES"] = PrivProtocol.Aes128,
-        ["AES128"] = PrivProtocol.Aes128,
-    };
+    private static readonly (string Name, PrivProtocol Value)[] PrivProtocols =
+    [
+        ("DES", PrivProtocol.Des),
+        ("AES", PrivProtocol.Aes128),
+        ("AES128", PrivProtocol.Aes128),
+    ];
 
-    private static readonly Dictionary<string, SecurityLevel> Levels = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["noAuthNoPriv"] = SecurityLevel.NoAuthNoPriv,
-        ["authNoPriv"] = SecurityLevel.AuthNoPriv,
-        ["authPriv"] = SecurityLevel.AuthPriv,
-    };
-
-    private static IEnumerable<IConfigurationSection> Children(IConfigurationSection section) =>
-        section.GetChildren().OrderBy(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue);
-
-    private static string Key(IConfigurationSection section, string key) => $"{section.Path}:{key}".Replace(':', '.');
-
-    private static string Required(IConfigurationSection section, string key)
-    {
-        var value = section[key];
-        return string.IsNullOrWhiteSpace(value) ? throw new ConfigException(Key(section, key), "is required") : value.Trim();
-    }
-
-    private static int Integer(IConfigurationSection section, string key, int fallback, int min, int max)
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-        {
-            throw new ConfigException(Key(section, key), $"'{text}' is not a whole number from {min} to {max}");
-        }
-
-        return value;
-    }
-
-    private static TimeSpan Duration(IConfigurationSection section, string key, TimeSpan fallback, TimeSpan minimum) =>
-        string.IsNullOrWhiteSpace(section[key]) ? fallback : Durations.Parse(Key(section, key), section[key], minimum);
-
-    private static T Enum<T>(IConfigurationSection section, string key, T fallback, Dictionary<string, T> names)
-    {
-        var text = section[key];
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return fallback;
-        }
-
-        return names.TryGetValue(text.Trim(), out var value)
-            ? value
-            : throw new ConfigException(Key(section, key), $"'{text}' is not one of {string.Join(", ", names.Keys)}");
-    }
-
-    private static Regex? Pattern(IConfigurationSection section, string key)
-    {
-        var text = section[key];
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        try
-        {
-            return new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
-        }
-        catch (ArgumentException ex)
-        {
-            throw new ConfigException(Key(section, key), $"not a valid regular expression: {ex.Message}");
-        }
-    }
+    private static readonly (string Name, SecurityLevel Value)[] Levels =
+    [
+        ("noAuthNoPriv", SecurityLevel.NoAuthNoPriv),
+        ("authNoPriv", SecurityLevel.AuthNoPriv),
+        ("authPriv", SecurityLevel.AuthPriv),
+    ];
 
     private static (string Host, int Port) Address(IConfigurationSection target)
     {
-        var text = Required(target, "address");
+        var text = ConfigReader.Required(target, "address");
         string host;
         var port = 161;
         if (text.StartsWith('['))
@@ -223,14 +169,14 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             var close = text.IndexOf(']', StringComparison.Ordinal);
             if (close < 0)
             {
-                throw new ConfigException(Key(target, "address"), $"'{text}' has no closing ']'");
+                throw new ConfigException(ConfigReader.Path(target, "address"), $"'{text}' has no closing ']'");
             }
 
             host = text[1..close];
             var rest = text[(close + 1)..];
             if (rest.Length > 0 && (!rest.StartsWith(':') || !int.TryParse(rest[1..], NumberStyles.None, CultureInfo.InvariantCulture, out port)))
             {
-                throw new ConfigException(Key(target, "address"), $"'{text}' is not [host]:port");
+                throw new ConfigException(ConfigReader.Path(target, "address"), $"'{text}' is not [host]:port");
             }
         }
         else if (text.Count(c => c == ':') == 1)
@@ -239,7 +185,7 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             host = text[..colon];
             if (!int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out port))
             {
-                throw new ConfigException(Key(target, "address"), $"'{text}' is not host:port");
+                throw new ConfigException(ConfigReader.Path(target, "address"), $"'{text}' is not host:port");
             }
         }
         else
@@ -249,7 +195,7 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
 
         if (port is < 1 or > 65535 || host.Length == 0)
         {
-            throw new ConfigException(Key(target, "address"), $"'{text}' needs a host and a port from 1 to 65535");
+            throw new ConfigException(ConfigReader.Path(target, "address"), $"'{text}' needs a host and a port from 1 to 65535");
         }
 
         return (host, port);
@@ -260,7 +206,7 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
         var secret = Secret(section, key, environment, required: true)!;
         if (secret.Reveal().Length < 8)
         {
-            throw new ConfigException(Key(section, $"{key}_file"), "a USM passphrase must be at least 8 characters (RFC 3414)");
+            throw new ConfigException(ConfigReader.Path(section, $"{key}_file"), "a USM passphrase must be at least 8 characters (RFC 3414)");
         }
 
         return secret;
@@ -269,11 +215,11 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
     /// <summary>Reads <c>KEY_file</c> (a file path) or <c>KEY_env</c> (an environment variable name); the value never appears in errors.</summary>
     private static SnmpSecret? Secret(IConfigurationSection section, string key, Func<string, string?> environment, bool required)
     {
-        var file = section[$"{key}_file"];
-        var variable = section[$"{key}_env"];
+        var file = ConfigReader.String(section, $"{key}_file");
+        var variable = ConfigReader.String(section, $"{key}_env");
         if (!string.IsNullOrWhiteSpace(file) && !string.IsNullOrWhiteSpace(variable))
         {
-            throw new ConfigException(Key(section, $"{key}_file"), $"give either {key}_file or {key}_env, not both");
+            throw new ConfigException(ConfigReader.Path(section, $"{key}_file"), $"give either {key}_file or {key}_env, not both");
         }
 
         string? value;
@@ -285,12 +231,12 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
             {
-                throw new ConfigException(Key(section, $"{key}_file"), $"cannot read '{file}': {ex.GetType().Name}");
+                throw new ConfigException(ConfigReader.Path(section, $"{key}_file"), $"cannot read '{file}': {ex.GetType().Name}");
             }
 
             if (value.Length == 0)
             {
-                throw new ConfigException(Key(section, $"{key}_file"), $"'{file}' is empty");
+                throw new ConfigException(ConfigReader.Path(section, $"{key}_file"), $"'{file}' is empty");
             }
         }
         else if (!string.IsNullOrWhiteSpace(variable))
@@ -298,12 +244,12 @@ public sealed record SnmpOptions(IReadOnlyList<SnmpTargetOptions> Targets, IRead
             value = environment(variable);
             if (string.IsNullOrEmpty(value))
             {
-                throw new ConfigException(Key(section, $"{key}_env"), $"environment variable '{variable}' is not set or empty");
+                throw new ConfigException(ConfigReader.Path(section, $"{key}_env"), $"environment variable '{variable}' is not set or empty");
             }
         }
         else
         {
-            return required ? throw new ConfigException(Key(section, $"{key}_file"), $"is required (or {key}_env)") : null;
+            return required ? throw new ConfigException(ConfigReader.Path(section, $"{key}_file"), $"is required (or {key}_env)") : null;
         }
 
         return new SnmpSecret(value);

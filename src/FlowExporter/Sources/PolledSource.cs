@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FlowExporter.Correlator.Exposition;
 
 namespace FlowExporter.Sources;
@@ -53,14 +52,14 @@ public abstract class PolledSource<TSnapshot> : BackgroundService, IMetricsContr
     /// <summary>Collects once, with the source's timeout; returns whether it succeeded.</summary>
     public async Task<bool> CollectOnceAsync(CancellationToken cancellationToken)
     {
-        var started = Stopwatch.GetTimestamp();
+        var started = Time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
         {
             var snapshot = await CollectAsync(timeout.Token).ConfigureAwait(false);
             Volatile.Write(ref _latest, snapshot);
-            _health.Succeeded(Name, Time.GetUtcNow(), Stopwatch.GetElapsedTime(started));
+            _health.Succeeded(Name, Time.GetUtcNow(), Time.GetElapsedTime(started));
             return true;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -71,7 +70,7 @@ public abstract class PolledSource<TSnapshot> : BackgroundService, IMetricsContr
         {
             Volatile.Write(ref _latest, null);
             var reason = ex is OperationCanceledException ? "timeout" : ReasonOf(ex);
-            _health.Failed(Name, reason, Stopwatch.GetElapsedTime(started));
+            _health.Failed(Name, reason, Time.GetElapsedTime(started));
             var message = ex is OperationCanceledException
                 ? $"{Name}: collection timed out after {Timeout.TotalSeconds:0.###}s"
                 : $"{Name}: collection failed: {ex.Message}";

@@ -9,6 +9,7 @@ namespace FlowExporter.LabTests.Capture;
 /// Real traffic between two pods (namespaces) on a real Open vSwitch bridge, captured by the real exporter on the
 /// OVS port, against an independent tcpdump capture of the same port.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class CaptureEndToEndTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using FlowExporter.LabTests.Support;
 namespace FlowExporter.LabTests.Capture;
 
 /// <summary>A real Prometheus scrapes the exporter during real traffic: the rate it computes matches iperf3's.</summary>
+[Trait("Category", "Lab")]
 public sealed class PrometheusScrapeTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace FlowExporter.LabTests.Faults;
 /// <c>flowexporter_source_up</c> goes to 0 within a bound of its interval, every other source keeps serving its
 /// series meanwhile, and the broken one comes back by itself once the fault is gone.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class AllSourcesFaultTests
 {
     /// <summary>SNMP polls every 2 s with 500 ms × 2 attempts per request; the other sources notice at once.</summary>

@@ -8,6 +8,7 @@ namespace FlowExporter.LabTests.Faults;
 /// What outsiders control cannot break the exposition, and what the exporter is trusted with never leaves it: both
 /// checked on the real exporter with every source on (<see cref="AllSourcesLab"/>).
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class AllSourcesSecurityTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(45);

@@ -9,6 +9,7 @@ namespace FlowExporter.LabTests.Faults;
 /// The minimal privileges of docs/security.md, checked on the real exporter: an unprivileged uid holding only
 /// CAP_NET_RAW captures a pod port (promiscuous mode included), and without it capture is down while the rest serves.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class CapabilityLabTests
 {
     private const string Nobody = "65534";

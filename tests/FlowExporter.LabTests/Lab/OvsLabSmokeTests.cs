@@ -1,5 +1,6 @@
 namespace FlowExporter.LabTests.Lab;
 
+[Trait("Category", "Lab")]
 public sealed class OvsLabSmokeTests
 {
     [Fact]

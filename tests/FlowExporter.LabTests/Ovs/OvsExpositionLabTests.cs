@@ -2,6 +2,7 @@ using FlowExporter.LabTests.Lab;
 
 namespace FlowExporter.LabTests.Ovs;
 
+[Trait("Category", "Lab")]
 public sealed class OvsExpositionLabTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using FlowExporter.LabTests.Lab;
 namespace FlowExporter.LabTests.Ovs;
 
 /// <summary>Faults that need the real OVS tools: a database socket that accepts and never answers, in both modes.</summary>
+[Trait("Category", "Lab")]
 public sealed class OvsFaultLabTests
 {
     [Theory]

@@ -8,6 +8,7 @@ namespace FlowExporter.LabTests.Ovs;
 /// Both OVS modes against a real Open vSwitch (userspace datapath) with pods in namespaces: the same behaviour is
 /// asserted for ovsdb (over the unix socket and over TCP) and vsctl (over TCP and the unix socket).
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class OvsSourceLabTests(ITestOutputHelper output)
 {
     private static readonly string[] Counters =

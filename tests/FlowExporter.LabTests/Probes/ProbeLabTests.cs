@@ -12,6 +12,7 @@ namespace FlowExporter.LabTests.Probes;
 /// with capture on: all healthy; one stopped shows as connect errors at the others within two intervals (and as
 /// timeouts once its node drops its answers); restarted, its series recover. Probe traffic never becomes a connection.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class ProbeLabTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(2);

@@ -10,6 +10,7 @@ namespace FlowExporter.LabTests.Quality;
 /// the client's port: refused, timed-out and unreachable attempts, and retransmissions under a token bucket that drops,
 /// per connection equal to tshark's count on a tcpdump capture of the same port.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class QualityLabTests
 {
     [Fact]

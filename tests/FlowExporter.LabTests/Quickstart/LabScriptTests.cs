@@ -3,6 +3,7 @@ using FlowExporter.LabTests.Lab;
 namespace FlowExporter.LabTests.Quickstart;
 
 /// <summary>The README's first quick-start command, in its bounded mode, as a new user would run it.</summary>
+[Trait("Category", "Lab")]
 [Collection(OneCommandLabCollection.Name)]
 public sealed class LabScriptTests
 {

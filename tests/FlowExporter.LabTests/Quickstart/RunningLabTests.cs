@@ -11,6 +11,7 @@ namespace FlowExporter.LabTests.Quickstart;
 /// The one-command lab with its real Prometheus evaluating the shipped dashboard queries and rules after traffic, and
 /// loss induced on one segment of a pod's path (issues 5 and 6).
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection(OneCommandLabCollection.Name)]
 public sealed class RunningLabTests(RunningLab lab, ITestOutputHelper output) : IClassFixture<RunningLab>
 {

@@ -6,6 +6,7 @@ namespace FlowExporter.LabTests.Scale;
 /// The scale simulation (bench/scale/run.sh) at N=2, briefly: two replaying exporters, the real Prometheus running the
 /// shipped prometheus/prometheus-remote-write.yml, and a real VictoriaMetrics receiving its remote_write.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed class ScaleSimulationTests
 {
     [Fact]

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace FlowExporter.LabTests.Snmp;
 
 /// <summary>Each way a poll of a real snmpd can fail ends with network_switch_up 0 and the documented reason, in bounded time.</summary>
+[Trait("Category", "Lab")]
 public sealed class SnmpdFailureTests
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(15);

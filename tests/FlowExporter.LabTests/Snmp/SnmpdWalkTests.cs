@@ -5,6 +5,7 @@ using FlowExporter.Snmp;
 namespace FlowExporter.LabTests.Snmp;
 
 /// <summary>Our walks against a real snmpd equal snmpbulkwalk's, taken back to back (counters may only grow in between).</summary>
+[Trait("Category", "Lab")]
 [Collection(HostInterfacesCollection.Name)]
 public sealed class SnmpdWalkTests
 {

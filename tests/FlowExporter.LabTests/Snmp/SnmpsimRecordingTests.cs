@@ -7,6 +7,7 @@ namespace FlowExporter.LabTests.Snmp;
 
 /// <summary>The real-device recordings, served live by snmpsimd, poll into the ports, names and 64-bit counters they record.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[Trait("Category", "Lab")]
 public sealed class SnmpsimRecordingTests
 {
     [Fact]

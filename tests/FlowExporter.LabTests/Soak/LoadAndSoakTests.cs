@@ -6,6 +6,7 @@ namespace FlowExporter.LabTests.Soak;
 /// The load and soak benchmark (bench/soak/run.sh) in bounded modes, asserting behaviour only: scrapes per second,
 /// latency and memory are figures the script prints, never asserted here.
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection(SoakCollection.Name)]
 public sealed class LoadAndSoakTests
 {

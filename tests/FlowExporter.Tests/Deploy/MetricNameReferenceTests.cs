@@ -14,6 +14,41 @@ public sealed partial class MetricNameReferenceTests
     [GeneratedRegex(@"\{([a-z0-9_,]+)\}")]
     private static partial Regex Alternatives();
 
+    [GeneratedRegex(@"""((?:network|ovs|flowexporter)_[a-z0-9_]*[a-z0-9])""")]
+    private static partial Regex NameLiteral();
+
+    /// <summary>String literals in src that look like a series name but name no family.</summary>
+    private static readonly HashSet<string> NotFamilies = new(StringComparer.Ordinal)
+    {
+        "network_error", // an SNMP poll failure reason (a label value)
+    };
+
+    /// <summary>
+    /// Families are declared where their source lives (a <c>MetricFamily</c> or a prometheus-net metric with the name
+    /// as a literal); the README's metric reference lists every one of them.
+    /// </summary>
+    [Fact]
+    public void Every_family_declared_in_src_is_in_the_README_metric_reference()
+    {
+        var readme = File.ReadAllText(RepositoryFiles.PathOf("README.md"));
+        var start = readme.IndexOf("\n## Metrics\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README.md has no '## Metrics' section");
+        var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var documented = DocumentedNames(end < 0 ? readme[start..] : readme[start..end]);
+
+        var separator = Path.DirectorySeparatorChar;
+        var declared = Directory.GetFiles(RepositoryFiles.PathOf("src"), "*.cs", SearchOption.AllDirectories)
+            .Where(file => !file.Contains($"{separator}obj{separator}", StringComparison.Ordinal) && !file.Contains($"{separator}bin{separator}", StringComparison.Ordinal))
+            .SelectMany(file => NameLiteral().Matches(File.ReadAllText(file)).Select(m => (Name: m.Groups[1].Value, File: Path.GetFileName(file))))
+            .Where(d => !NotFamilies.Contains(d.Name))
+            .ToList();
+
+        Assert.Contains(declared, d => d.Name == "network_connection_bytes_total");
+        Assert.Contains(declared, d => d.Name == "flowexporter_source_up");
+        var missing = declared.Where(d => !documented.Contains(d.Name)).Select(d => $"{d.Name} ({d.File})").Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "declared in src but not in README.md's metric reference: " + string.Join(", ", missing));
+    }
+
     [Fact]
     public void Documentation_reading_expands_the_short_forms()
     {

@@ -29,7 +29,8 @@ public sealed class CommandLineTests
     }
 
     [Theory]
-    [InlineData(new[] { "--nope" }, "unknown flag --nope (see --help)")]
+    [InlineData(new[] { "--nope" }, "unknown flag --nope (did you mean --node?)")]
+    [InlineData(new[] { "--colour" }, "unknown flag --colour (see --help)")]
     [InlineData(new[] { "--listen" }, "--listen needs a value")]
     [InlineData(new[] { "replay" }, "replay needs a capture file: flowexporter replay FILE")]
     [InlineData(new[] { "replay", "a.pcap", "--format", "json" }, "--format: 'json' is not prometheus or openmetrics")]

@@ -42,15 +42,15 @@ public sealed class OvsOptionsTests
     }
 
     [Theory]
-    [InlineData("mode", "kernel", "config: ovs:mode: 'kernel' is not a mode (ovsdb or vsctl)")]
-    [InlineData("db", "ssl:1.2.3.4:6640", "config: ovs:db: must be unix:PATH or tcp:HOST:PORT (ssl: is not supported)")]
-    [InlineData("db", "unix:relative.sock", "config: ovs:db: unix: needs an absolute socket path (unix:/var/run/openvswitch/db.sock)")]
-    [InlineData("db", "tcp:127.0.0.1:70000", "config: ovs:db: tcp: needs HOST:PORT with a port from 1 to 65535 (tcp:127.0.0.1:6640)")]
-    [InlineData("db", "tcp:6640", "config: ovs:db: tcp: needs HOST:PORT with a port from 1 to 65535 (tcp:127.0.0.1:6640)")]
-    [InlineData("timeout", "soon", "config: ovs:timeout: 'soon' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
-    [InlineData("timeout", "10ms", "config: ovs:timeout: must be at least 0.1s")]
-    [InlineData("interval", "0s", "config: ovs:interval: must be at least 1s")]
-    [InlineData("vsctl_path", " ", "config: ovs:vsctl_path: is empty")]
+    [InlineData("mode", "kernel", "config: ovs.mode: 'kernel' is not one of ovsdb, vsctl")]
+    [InlineData("db", "ssl:1.2.3.4:6640", "config: ovs.db: must be unix:PATH or tcp:HOST:PORT (ssl: is not supported)")]
+    [InlineData("db", "unix:relative.sock", "config: ovs.db: unix: needs an absolute socket path (unix:/var/run/openvswitch/db.sock)")]
+    [InlineData("db", "tcp:127.0.0.1:70000", "config: ovs.db: tcp: needs HOST:PORT with a port from 1 to 65535 (tcp:127.0.0.1:6640)")]
+    [InlineData("db", "tcp:6640", "config: ovs.db: tcp: needs HOST:PORT with a port from 1 to 65535 (tcp:127.0.0.1:6640)")]
+    [InlineData("timeout", "soon", "config: ovs.timeout: 'soon' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
+    [InlineData("timeout", "10ms", "config: ovs.timeout: must be at least 0.1s")]
+    [InlineData("interval", "0s", "config: ovs.interval: must be at least 1s")]
+    [InlineData("vsctl_path", " ", "config: ovs.vsctl_path: is empty")]
     public void Bad_values_stop_the_start_with_one_line_naming_the_key(string key, string value, string message)
     {
         var error = Assert.Throws<ConfigException>(() => OvsOptions.FromConfiguration(Section((key, value))));
@@ -61,6 +61,6 @@ public sealed class OvsOptionsTests
     public void In_vsctl_mode_the_timeout_cannot_exceed_the_interval()
     {
         var error = Assert.Throws<ConfigException>(() => OvsOptions.FromConfiguration(Section(("mode", "vsctl"), ("timeout", "20s"), ("interval", "10s"))));
-        Assert.Equal("config: ovs:timeout: must not exceed ovs interval in vsctl mode", error.Message);
+        Assert.Equal("config: ovs.timeout: must not exceed ovs interval in vsctl mode", error.Message);
     }
 }
