@@ -178,6 +178,50 @@ public sealed partial class EbpfCountingLabTests
             s.send(eth + struct.pack("!HH", 0x88A8, 20) + struct.pack("!HH", 0x8100, 10) + struct.pack("!H", 0x0800) + ip(6, tcp))
         """;
 
+    [Fact]
+    public async Task A_full_map_counts_every_packet_it_could_not_take_and_loses_nothing_else()
+    {
+        LabPrerequisites.Require("ip", "ethtool", "tcpdump", "tshark", "python3");
+        await using var lab = await VethPairLab.StartAsync();
+        foreach (var ns in new[] { lab.NamespaceA, lab.NamespaceB })
+        {
+            // No IPv6 neighbour discovery or MLD: the datagrams below and B's answers are the only IP packets.
+            await VethPairLab.ExecAsync(ns, ["sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1"], TimeSpan.FromSeconds(10));
+        }
+
+        using var program = EbpfProgram.Load(EbpfProgram.DefaultObjectPath, flowEntries: 2);
+        var attachment = NetworkNamespaceThread.Run(lab.NamespaceA, () => TcAttachment.Attach(program, lab.IndexA));
+        var sweeper = new EbpfSweeper(program, TimeProvider.System);
+        var samples = new List<EbpfConnectionSample>();
+        var pcap = Path.Combine(lab.Directory, "full.pcap");
+        try
+        {
+            await using var tcpdump = await StartTcpdumpAsync(lab, pcap);
+            await VethPairLab.ExecAsync(
+                lab.NamespaceA,
+                ["python3", "-c", "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\nfor port in range(7000, 7010): s.sendto(b'x' * 64, ('10.99.0.2', port))"],
+                TimeSpan.FromSeconds(30));
+            await StopTcpdumpAsync(tcpdump, pcap);
+            sweeper.Sweep(samples, CancellationToken.None);
+        }
+        finally
+        {
+            NetworkNamespaceThread.Run(lab.NamespaceA, () => { attachment.Dispose(); return 0; });
+        }
+
+        var truth = await WireConnections.ReadAsync(pcap);
+        var wirePackets = truth.Values.Sum(t => t.FramesFromA + t.FramesFromB);
+        var counters = sweeper.ReadCounters();
+        Assert.True(samples.Count <= 2, $"at most the map's 2 entries ({samples.Count})");
+        Assert.True(counters.MapFull >= 8, $"the datagrams to 8 more ports were counted as map_full ({counters.MapFull})");
+        Assert.Equal(wirePackets, samples.Sum(s => (long)(s.PacketsFromA + s.PacketsFromB)) + (long)counters.MapFull);
+        foreach (var sample in samples)
+        {
+            var wire = truth[new ConnectionKey(0, sample.Protocol, sample.AddressA, sample.PortA, sample.AddressB, sample.PortB)];
+            Assert.Equal((wire.BytesFromA, wire.FramesFromA, wire.BytesFromB, wire.FramesFromB), ((long)sample.BytesFromA, (long)sample.PacketsFromA, (long)sample.BytesFromB, (long)sample.PacketsFromB));
+        }
+    }
+
     internal sealed record Counted(ulong BytesFromA, ulong PacketsFromA, ulong BytesFromB, ulong PacketsFromB, EbpfConnectionSample First, HandshakeEvidence Handshake, bool Finished);
 
     /// <summary>Sums each connection's deltas over the sweeps; the first-packet facts are those of its earliest sample.</summary>
