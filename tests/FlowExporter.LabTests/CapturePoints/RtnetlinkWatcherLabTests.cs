@@ -18,6 +18,7 @@ public sealed class CapturePointsLabCollection
 /// The rtnetlink watcher and the capture-point manager against the real kernel, in a network namespace of the test's
 /// own: link events within 2 s, the namespace's default-route interface, and churn without leaks or lost events.
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection(CapturePointsLabCollection.Name)]
 public sealed class RtnetlinkWatcherLabTests
 {

@@ -11,6 +11,7 @@ namespace FlowExporter.LabTests.Ebpf;
 /// attach replaces it (one of ours per hook, counting again), other tools' filters and their qdisc survive everything,
 /// and a clean stop removes our filters and the qdisc only when we created it.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed partial class EbpfAttachmentLabTests
 {
     private static readonly string Ours = VethPairLab.Pref(TcAttachment.Priority);

@@ -10,6 +10,7 @@ namespace FlowExporter.LabTests.Ebpf;
 /// The eBPF program on one end of a veth pair against tcpdump on the same interface: per connection and direction, the
 /// bytes and packets it counts (read in sweeps while the traffic runs) equal tshark's totals of the capture exactly.
 /// </summary>
+[Trait("Category", "Lab")]
 public sealed partial class EbpfCountingLabTests
 {
     private static readonly TimeSpan Sweeping = TimeSpan.FromMilliseconds(100);

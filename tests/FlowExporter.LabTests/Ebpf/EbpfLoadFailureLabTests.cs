@@ -4,6 +4,7 @@ using FlowExporter.LabTests.Lab;
 namespace FlowExporter.LabTests.Ebpf;
 
 /// <summary>Each way loading or attaching can fail comes back classified, as the future <c>auto</c> engine choice needs it.</summary>
+[Trait("Category", "Lab")]
 public sealed class EbpfLoadFailureLabTests
 {
     [Fact]

@@ -7,6 +7,7 @@ namespace FlowExporter.LabTests.Image;
 /// The OCI archive scripts/image writes, read with skopeo and tar (what would be pushed): labels, a non-root user, the
 /// exporter's file capabilities, and only the files an exporter needs.
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection(ImageCollection.Name)]
 public sealed class ImageContentTests(BuiltImage image)
 {

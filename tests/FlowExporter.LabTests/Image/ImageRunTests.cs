@@ -12,6 +12,7 @@ namespace FlowExporter.LabTests.Image;
 /// only NET_RAW and NET_ADMIN, no new privileges, the ConfigMap's config): it captures a pod port exactly as tcpdump
 /// sees it, answers /metrics and /readyz, and stops on SIGTERM. Without NET_RAW it says so in one line.
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection(ImageCollection.Name)]
 public sealed partial class ImageRunTests(BuiltImage image)
 {

@@ -21,6 +21,9 @@ public sealed partial class MetricNameReferenceTests
     private static readonly HashSet<string> NotFamilies = new(StringComparer.Ordinal)
     {
         "network_error", // an SNMP poll failure reason (a label value)
+        "flowexporter_ingress", // the eBPF program's classifiers (bpf/flow.bpf.c section names)
+        "flowexporter_egress",
+        "ovs_pod_ports", // a capture.discover value
     };
 
     /// <summary>

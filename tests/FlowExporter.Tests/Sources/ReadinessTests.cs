@@ -73,7 +73,7 @@ public sealed class ReadinessTests
 
     [Theory]
     [InlineData("readiness:sources", "snpm", "config: readiness.sources: unknown source 'snpm' (known: capture, ovs, snmp, kubernetes, endpoints_file, probes)")]
-    [InlineData("readiness:source", "snmp", "config: readiness.source: unknown key (known here: sources)")]
+    [InlineData("readiness:source", "snmp", "config: readiness.source: unknown key (did you mean sources?)")]
     public void A_typo_is_refused_naming_the_key(string key, string value, string message)
     {
         var error = Assert.Throws<ConfigException>(() => Options((key, value)));

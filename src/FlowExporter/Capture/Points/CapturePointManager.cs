@@ -104,6 +104,8 @@ internal sealed class CapturePointManager : IAsyncDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the finally block below closes what is open.
+            return;
         }
         finally
         {

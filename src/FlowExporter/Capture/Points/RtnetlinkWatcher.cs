@@ -93,6 +93,8 @@ internal sealed class RtnetlinkWatcher : IDisposable
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Stopping: the finally block below closes what is open.
+            return;
         }
         catch (Exception error)
         {
