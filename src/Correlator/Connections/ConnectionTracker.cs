@@ -1,5 +1,6 @@
 using FlowExporter.Correlator.Collections;
 using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
@@ -27,6 +28,7 @@ public sealed class ConnectionTracker
     private readonly AggregationLevel _aggregation;
     private readonly SeriesKeyFactory _keys;
     private readonly QualityTracker? _quality;
+    private readonly FlowRecorder? _records;
 
     /// <summary>
     /// Quality state by table slot when quality is on: a parallel array, so a table without quality pays nothing for
@@ -46,10 +48,12 @@ public sealed class ConnectionTracker
     /// <param name="keys">Builds each connection's series keys when it opens (with endpoint metadata at the pod and
     /// workload levels); the only lookup on the packet path, and only for a packet that opens a connection.</param>
     /// <param name="quality">Connection quality, or null when it is off.</param>
-    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys, QualityTracker? quality = null)
+    /// <param name="records">Flow records (IPFIX), or null when they are off: its state sits in its own side array.</param>
+    public ConnectionTracker(ConnectionTrackerOptions options, ConnectionSeriesStore series, SeriesKeyFactory keys, QualityTracker? quality = null, FlowRecorder? records = null)
     {
         _keys = keys;
         _quality = quality;
+        _records = records;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
         _timeout = ToNanoseconds(options.Timeout);
@@ -100,6 +104,11 @@ public sealed class ConnectionTracker
         ref var connection = ref _table.ValueAt(slot);
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
         CountPacket(ref connection, fromInitiator, (uint)wireLength);
+        if (_records is not null)
+        {
+            RecordPacket(slot, packet, flags, fromInitiator, (uint)wireLength);
+        }
+
         if (_quality is not null)
         {
             ObserveQuality(slot, ref connection, packet, flags, fromInitiator, now);
@@ -179,7 +188,28 @@ public sealed class ConnectionTracker
 
     /// <summary>Approximate memory held by the table's arrays.</summary>
     public long ApproximateBytes() =>
-        _table.ApproximateBytes() + ((long)_qualityStates.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<ConnectionQuality>());
+        _table.ApproximateBytes() + ((long)_qualityStates.Length * System.Runtime.CompilerServices.Unsafe.SizeOf<ConnectionQuality>())
+        + (_records?.ApproximateBytes() ?? 0);
+
+    /// <summary>
+    /// Emits the flow record of every open connection (reason forced end) and starts their next records from zero:
+    /// at shutdown, or at the end of a replayed file. Does nothing without flow records.
+    /// </summary>
+    public void EmitOpenRecords()
+    {
+        if (_records is null)
+        {
+            return;
+        }
+
+        for (var slot = 0; slot < _table.HighWater; slot++)
+        {
+            if (_table.IsUsed(slot))
+            {
+                EmitRecord(slot, FlowEndReason.ForcedEnd);
+            }
+        }
+    }
 
     private int Open(in ConnectionKey key, in DecodedPacket packet, bool sourceIsA, TcpFlags flags)
     {
@@ -212,6 +242,7 @@ public sealed class ConnectionTracker
             }
         }
 
+        _records?.Open(slot, packet.VlanId);
         Append(ref _idle, slot);
         lifecycle.Open();
         return slot;
@@ -340,6 +371,16 @@ public sealed class ConnectionTracker
 
         Flush(ref connection);
         _series.Release(connection.Series);
+        if (_records is not null)
+        {
+            EmitRecord(slot, reason switch
+            {
+                CloseReason.Timeout => FlowEndReason.IdleTimeout,
+                CloseReason.Evicted => FlowEndReason.LackOfResources,
+                _ => FlowEndReason.EndOfFlow,
+            });
+        }
+
         if (_quality is not null)
         {
             ref var quality = ref _qualityStates[slot];
@@ -354,6 +395,24 @@ public sealed class ConnectionTracker
         var key = _table.KeyAt(slot);
         LifecycleFor(key.Interface, key.Protocol).Close(reason);
         _table.Remove(slot);
+    }
+
+    /// <summary>Counts one packet in its flow record, sending the record first when the active timeout is up.</summary>
+    private void RecordPacket(int slot, in DecodedPacket packet, TcpFlags flags, bool fromInitiator, uint wireLength)
+    {
+        if (_records!.IsDue(slot, _now))
+        {
+            EmitRecord(slot, FlowEndReason.ActiveTimeout);
+        }
+
+        _records.Count(slot, fromInitiator, wireLength, packet.IpLength, (byte)flags, _now);
+    }
+
+    private void EmitRecord(int slot, FlowEndReason reason)
+    {
+        ref var connection = ref _table.ValueAt(slot);
+        var rtt = _quality is not null && slot < _qualityStates.Length ? _qualityStates[slot].InitialRtt : 0;
+        _records!.Emit(slot, _table.KeyAt(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, reason);
     }
 
     /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>
