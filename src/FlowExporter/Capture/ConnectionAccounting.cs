@@ -4,6 +4,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
@@ -30,7 +31,8 @@ public sealed class ConnectionAccounting : IMetricsContributor
 
     /// <param name="endpoints">The merged endpoint metadata, when a metadata source is configured: connection series then
     /// carry pods, workloads and <c>observed_at</c>.</param>
-    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock, Func<EndpointIndex>? endpoints = null)
+    /// <param name="flowRecords">Where flow records go (IPFIX), or null when they are off.</param>
+    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock, Func<EndpointIndex>? endpoints = null, IFlowRecordSink? flowRecords = null)
     {
         _clock = clock;
         _endpoints = endpoints;
@@ -45,9 +47,15 @@ public sealed class ConnectionAccounting : IMetricsContributor
         // At the pod and workload levels each end is named when its connection opens, from the index current then.
         _keys = new SeriesKeyFactory(options.Node, endpoints);
         var quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series) : null;
+        var trackerOptions = options.Connections.ToTrackerOptions();
         Pipeline = new CapturePipeline(
             decoder,
-            new ConnectionTracker(options.Connections.ToTrackerOptions(), _series, _keys, quality),
+            new ConnectionTracker(
+                trackerOptions,
+                _series,
+                _keys,
+                quality,
+                flowRecords is null ? null : new FlowRecorder(flowRecords, options.Ipfix.ActiveTimeout, trackerOptions.MaxConnections)),
             new FragmentTracker(4096, TimeSpan.FromSeconds(30)));
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
@@ -78,6 +86,22 @@ public sealed class ConnectionAccounting : IMetricsContributor
 
             Pipeline.StatsFor((ushort)index);
             return (ushort)index;
+        }
+    }
+
+    /// <summary>The name of a capture point by its id (any thread); empty for an unknown id.</summary>
+    public string InterfaceName(ushort id)
+    {
+        var names = Volatile.Read(ref _namesSnapshot);
+        return id < names.Length ? names[id] : string.Empty;
+    }
+
+    /// <summary>Sends the flow record of every open connection (forced end): at shutdown, or when a replayed file ends.</summary>
+    public void EmitOpenRecords()
+    {
+        lock (Gate)
+        {
+            Pipeline.Tracker.EmitOpenRecords();
         }
     }
 

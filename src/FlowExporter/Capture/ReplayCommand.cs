@@ -3,6 +3,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Endpoints;
 using FlowExporter.Hosting;
 using FlowExporter.Http;
+using FlowExporter.Ipfix;
 using FlowExporter.Sources;
 using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
@@ -50,7 +51,21 @@ public static class ReplayCommand
             // The static endpoints file (validated when the options were read) labels pods in replay too.
             var endpointsFile = EndpointsFileOptions.FromConfiguration(options.Root);
             var endpoints = endpointsFile.Path is { } endpointsPath ? EndpointsFileParser.Parse(await File.ReadAllTextAsync(endpointsPath, cancellationToken).ConfigureAwait(false)) : null;
-            var accounting = new ConnectionAccounting(options, clock: null, endpoints is null ? null : () => endpoints);
+            var registry = Metrics.NewCustomRegistry();
+            var factory = Metrics.WithCustomRegistry(registry);
+            ConnectionAccounting? named = null;
+            await using var ipfix = options.Ipfix.Enabled
+                ? new IpfixExporter(
+                    options.Ipfix,
+                    new FlowRecordNamer(options.Node, endpoints is null ? null : () => endpoints, id => named?.InterfaceName(id) ?? string.Empty),
+                    new IpfixMetrics(factory),
+                    TimeProvider.System,
+                    Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance,
+                    replay: true)
+                : null;
+            var accounting = new ConnectionAccounting(options, clock: null, endpoints is null ? null : () => endpoints, ipfix);
+            named = accounting;
+            ipfix?.Start();
             using var filter = new FileFilter(options.Capture.Bpf);
             if (!filter.IsEmpty)
             {
@@ -76,8 +91,13 @@ public static class ReplayCommand
                 await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {frames} frames were read before it").ConfigureAwait(false);
             }
 
-            var registry = Metrics.NewCustomRegistry();
-            var factory = Metrics.WithCustomRegistry(registry);
+            if (ipfix is not null)
+            {
+                // The file's end ends what is still open; its records go out before the exposition is printed.
+                accounting.EmitOpenRecords();
+                await ipfix.StopAsync(TimeSpan.FromMinutes(5), cancellationToken).ConfigureAwait(false);
+            }
+
             BuildInfo.Register(factory);
             var health = new SourceHealth(factory);
             health.Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Pipeline.Tracker.Now / 1_000_000), TimeSpan.Zero);

@@ -1,4 +1,5 @@
 using FlowExporter.Correlator.Quality;
+using FlowExporter.Ipfix;
 
 namespace FlowExporter.Configuration;
 
@@ -6,7 +7,7 @@ namespace FlowExporter.Configuration;
 public sealed record ExporterOptions
 {
     public static readonly string[] TopLevelKeys =
-        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes"];
+        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes", "ipfix"];
 
     public required ListenAddress Listen { get; init; }
 
@@ -20,6 +21,9 @@ public sealed record ExporterOptions
 
     /// <summary>Connection quality from the capture (the <c>quality</c> section).</summary>
     public required QualityOptions Quality { get; init; }
+
+    /// <summary>Flow records to IPFIX collectors (the <c>ipfix</c> section); off without collectors.</summary>
+    public IpfixOptions Ipfix { get; init; } = new();
 
     /// <summary>The whole configuration, for the sources that read their own sections.</summary>
     public required IConfiguration Root { get; init; }
@@ -49,6 +53,7 @@ public sealed record ExporterOptions
             Capture = CaptureOptions.FromConfiguration(root.GetSection("capture")),
             Connections = connections,
             Quality = QualityConfiguration.FromConfiguration(root.GetSection("quality"), connections),
+            Ipfix = IpfixOptions.FromConfiguration(root.GetSection("ipfix"), node),
             Root = root,
         };
     }
