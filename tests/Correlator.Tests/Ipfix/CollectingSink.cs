@@ -1,0 +1,10 @@
+using FlowExporter.Correlator.Ipfix;
+
+namespace FlowExporter.Correlator.Tests.Ipfix;
+
+internal sealed class CollectingSink : IFlowRecordSink
+{
+    public List<FlowRecord> Records { get; } = [];
+
+    public void Emit(in FlowRecord record) => Records.Add(record);
+}
