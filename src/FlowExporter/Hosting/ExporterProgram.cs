@@ -6,6 +6,7 @@ using FlowExporter.Configuration;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
 using FlowExporter.Http.Security;
+using FlowExporter.Ipfix;
 using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
 using FlowExporter.Probes;
@@ -117,10 +118,12 @@ public static class ExporterProgram
         services.AddSingleton(ExpositionBufferPoolStats.Register(new ExpositionBufferPool(), registry, factory));
         if (options.Capture.Enabled)
         {
+            services.AddIpfixExport(options.Ipfix, options.Node);
             services.AddSingleton(provider =>
             {
                 var metadata = provider.GetService<EndpointMetadata>();
-                return new ConnectionAccounting(options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
+                return new ConnectionAccounting(
+                    options, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current, provider.GetService<IpfixExporter>());
             });
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
             if (options.Capture.ReplayFile is not null)

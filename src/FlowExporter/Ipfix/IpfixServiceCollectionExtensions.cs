@@ -1,0 +1,34 @@
+using FlowExporter.Capture;
+using FlowExporter.Endpoints;
+using Prometheus;
+
+namespace FlowExporter.Ipfix;
+
+public static class IpfixServiceCollectionExtensions
+{
+    /// <summary>Adds the IPFIX sender when collectors are configured; the connection table finds it as its sink.</summary>
+    public static IServiceCollection AddIpfixExport(this IServiceCollection services, IpfixOptions options, string node)
+    {
+        if (!options.Enabled)
+        {
+            return services;
+        }
+
+        services.AddSingleton(provider =>
+        {
+            var metadata = provider.GetService<EndpointMetadata>();
+            var namer = new FlowRecordNamer(
+                node,
+                metadata is null ? null : () => metadata.Current,
+                id => provider.GetRequiredService<ConnectionAccounting>().InterfaceName(id));
+            return new IpfixExporter(
+                options,
+                namer,
+                new IpfixMetrics(provider.GetRequiredService<IMetricFactory>()),
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILoggerFactory>());
+        });
+        services.AddHostedService<IpfixService>();
+        return services;
+    }
+}
