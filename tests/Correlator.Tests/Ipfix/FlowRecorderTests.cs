@@ -107,6 +107,10 @@ public sealed class FlowRecorderTests
         Assert.Equal(before, tracker.ApproximateBytes());
     }
 
+    [Fact]
+    public void The_side_array_costs_72_bytes_per_connection_only_when_records_are_on() =>
+        Assert.Equal(72, FlowRecorder.BytesPerConnection);
+
     public static TheoryData<string> Captures() => new(Fixtures.AllPcaps());
 
     /// <summary>Every shared capture: per connection, the records' frame bytes and packets equal the series' counters.</summary>

@@ -85,6 +85,36 @@ public sealed class IpfixCollectorLabTests
         }
     }
 
+    [Fact]
+    public async Task A_connection_longer_than_the_active_timeout_arrives_as_several_records_that_add_up_exactly()
+    {
+        var pcap = Path.Combine(PcapDirectory, "ipv6-tcp-smtp.pcap"); // one SMTP connection over 11.4 s
+        var config = Path.Combine(Directory.CreateTempSubdirectory("fe-ipfix-active-").FullName, "config.yaml");
+        try
+        {
+            await File.WriteAllTextAsync(config, "ipfix:\n  active_timeout: 2s\n");
+            await using var nfcapd = await Nfcapd.StartAsync();
+            var exposition = Exposition.Parse(await ReplayAsync(pcap, "--config", config, "--ipfix", $"udp://127.0.0.1:{nfcapd.Port}"));
+            var flows = await nfcapd.StopAndReadAsync();
+            foreach (var flow in flows)
+            {
+                _output.WriteLine(flow.ToString());
+            }
+
+            Assert.Equal(3, flows.Count); // bursts at 0-0.6 s, 8.8-10.5 s, 11.0-11.4 s: two active-timeout records, then forced end
+            var packets = exposition.Named("network_connection_packets_total").ToDictionary(s => s.Label("direction"), s => (long)s.Value);
+            Assert.Equal(packets["initiator_to_target"], flows.Sum(f => f.InPackets));
+            Assert.Equal(packets["target_to_initiator"], flows.Sum(f => f.OutPackets));
+            var tshark = await IpOctetsOracle.PairsAsync(pcap);
+            Assert.Equal(tshark[(flows[0].Source, flows[0].Destination)], flows.Sum(f => f.InBytes));
+            Assert.Equal(tshark[(flows[0].Destination, flows[0].Source)], flows.Sum(f => f.OutBytes));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(config)!, recursive: true);
+        }
+    }
+
     private static string Protocol(string name) => name switch
     {
         "icmp6" or "ipv6-icmp" => "icmpv6",
