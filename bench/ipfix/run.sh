@@ -45,7 +45,8 @@ sent=$(awk '/^flowexporter_ipfix_records_total\{.*result="sent"/ {print $2}' "$w
 dropped=$(awk '/^flowexporter_ipfix_records_total\{/ && !/result="sent"/ {s+=$2} END {print s+0}' "$work/on.prom")
 bytes=$(awk '/^flowexporter_ipfix_bytes_total\{/ {print $2}' "$work/on.prom")
 messages=$(awk '/^flowexporter_ipfix_messages_total\{/ {print $2}' "$work/on.prom")
-for _ in $(seq 300); do [ "$(awk -v p="$(printf '%04X' "$port")" '$2 ~ ":"p"$" {split($5,q,":"); print strtonum("0x" q[2])}' /proc/net/udp)" = "0" ] && break; sleep 0.1; done
+rx_queue() { awk -v p="$(printf '%04X' "$port")" '$2 ~ ":"p"$" {split($5,q,":"); print q[2]}' /proc/net/udp; }
+for _ in $(seq 300); do q=$(rx_queue); [ -n "$q" ] && [ $((16#$q)) -eq 0 ] && break; sleep 0.1; done
 kill "$nfcapd_pid"; wait "$nfcapd_pid" 2>/dev/null || true
 stored=$(nfdump -R "$work/nf" -q -o 'fmt:%pkt' 2>/dev/null | wc -l)
 

@@ -114,11 +114,21 @@ public sealed partial class IpfixCollector : IAsyncDisposable
                     _notConnected.Inc(dropped);
                     _queued.Set(0);
 
-                    // Wait for the next attempt unless the queue is being closed.
+                    // Until the next attempt, records that arrive are dropped as they come (the queue never stays full,
+                    // so replay, which waits for room, is not held up by a collector that is down).
                     var wait = _nextAttempt - _clock.GetUtcNow();
-                    if (wait > TimeSpan.Zero && !reader.Completion.IsCompleted)
+                    if (wait > TimeSpan.Zero)
                     {
-                        await Task.Delay(wait, _clock, cancellationToken).ConfigureAwait(false);
+                        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                        attempt.CancelAfter(wait);
+                        try
+                        {
+                            await reader.WaitToReadAsync(attempt.Token).ConfigureAwait(false);
+                        }
+                        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            // Time for the next attempt.
+                        }
                     }
 
                     continue;
