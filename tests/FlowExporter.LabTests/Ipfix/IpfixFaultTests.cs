@@ -126,7 +126,7 @@ public sealed class IpfixFaultTests
 
         // The collector never reads: socket buffers fill, sends time out, the queue fills and records are dropped,
         // while Emit (the capture path) never waits.
-        var emitted = 0;
+        var emitted = 1; // the one that made it connect
         while (await CountAsync(registry, "queue_full") == 0 || await CountAsync(registry, "send_failed") == 0)
         {
             for (var i = 0; i < 20_000; i++)
