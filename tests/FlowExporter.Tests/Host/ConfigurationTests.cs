@@ -115,7 +115,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("capture:\n  snaplen: 10\n", "config: capture.snaplen: 10 is outside 64..262144")]
     [InlineData("capture:\n  interface: [eth0]\n", "config: capture.interface: unknown key (known here: interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous, replay_file, replay_loop)")]
     [InlineData("listen: 9004\n", "config: listen: '9004' is not host:port (example: 0.0.0.0:9004)")]
-    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file, probes)")]
+    [InlineData("lisen: 1.2.3.4:5\n", "config: lisen: unknown key (known: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file, probes, ipfix)")]
     [InlineData("quality:\n  syn_timeout: never\n", "config: quality.syn_timeout: 'never' is not a duration (examples: 500ms, 30s, 5m, 1h)")]
     [InlineData("quality:\n  syn_timeout: 50ms\n", "config: quality.syn_timeout: must be at least 0.1s")]
     [InlineData("connections:\n  timeout: 5s\nquality:\n  syn_timeout: 6s\n", "config: quality.syn_timeout: must not exceed connections.timeout (5s): the attempt would leave the table first")]
