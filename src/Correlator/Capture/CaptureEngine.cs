@@ -1,5 +1,6 @@
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
@@ -28,7 +29,11 @@ public sealed class CaptureEngine
         Quality = options.Quality.Enabled ? new QualityTracker(options.Quality, new QualitySeriesStore(options.Quality.MaxSeries), _series, _keys) : null;
         Pipeline = new CapturePipeline(
             new FrameDecoder(options.Decoder),
-            new ConnectionTracker(options.Connections, new ConnectionSeries(_series, _keys, options.Connections.Aggregation), Quality),
+            new ConnectionTracker(
+                options.Connections,
+                new ConnectionSeries(_series, _keys, options.Connections.Aggregation),
+                Quality,
+                options.FlowRecords is null ? null : new FlowRecorder(options.FlowRecords, options.FlowActiveTimeout, options.Connections.MaxConnections)),
             new FragmentTracker(options.MaxFragments, options.FragmentTimeout));
     }
 
@@ -109,6 +114,15 @@ public sealed class CaptureEngine
         lock (_gate)
         {
             return body(state);
+        }
+    }
+
+    /// <summary>Ends the flow record of every open connection (forced end): at shutdown, or when a replayed file ends.</summary>
+    public void EmitOpenRecords()
+    {
+        lock (_gate)
+        {
+            Pipeline.Tracker.EmitOpenRecords();
         }
     }
 

@@ -1,5 +1,6 @@
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Quality;
 
@@ -30,4 +31,10 @@ public sealed record CaptureEngineOptions
     /// <summary>The merged endpoint metadata, when a metadata source is configured: at the pod and workload levels each
     /// end is named from the index current when its connection opens.</summary>
     public Func<EndpointIndex?>? Endpoints { get; init; }
+
+    /// <summary>Where flow records go (IPFIX), or null when they are off (no side array then).</summary>
+    public IFlowRecordSink? FlowRecords { get; init; }
+
+    /// <summary>A live connection's flow record is ended and a new one started after this long.</summary>
+    public TimeSpan FlowActiveTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

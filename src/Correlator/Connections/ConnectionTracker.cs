@@ -25,6 +25,7 @@ public sealed class ConnectionTracker
     private readonly long _linger;
     private readonly long _evictionMinIdle;
     private readonly IConnectionQuality? _quality;
+    private readonly IConnectionRecords? _records;
     private ListEnds _idle = new(NoSlot, NoSlot);
     private ListEnds _closing = new(NoSlot, NoSlot);
     private long _now;
@@ -33,9 +34,11 @@ public sealed class ConnectionTracker
     /// endpoint metadata at the pod and workload levels): the only lookup on the packet path, and only for a packet
     /// that opens a connection.</param>
     /// <param name="quality">Connection quality, or null when it is off.</param>
-    public ConnectionTracker(ConnectionTrackerOptions options, IConnectionSeries series, IConnectionQuality? quality = null)
+    /// <param name="records">Flow records (IPFIX), or null when they are off: their state sits in their own side array.</param>
+    public ConnectionTracker(ConnectionTrackerOptions options, IConnectionSeries series, IConnectionQuality? quality = null, IConnectionRecords? records = null)
     {
         _quality = quality;
+        _records = records;
         _table = new SlotTable<ConnectionKey, Connection>(options.MaxConnections);
         _series = series;
         _timeout = ToNanoseconds(options.Timeout);
@@ -81,11 +84,18 @@ public sealed class ConnectionTracker
             {
                 return false;
             }
+
+            _records?.Opened(slot, packet.VlanId);
         }
 
         ref var connection = ref _table.ValueAt(slot);
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
         CountPacket(ref connection, fromInitiator, (uint)wireLength);
+        if (_records is not null)
+        {
+            RecordPacket(slot, packet, flags, fromInitiator, (uint)wireLength);
+        }
+
         if (_quality is not null)
         {
             ObserveQuality(slot, ref connection, packet, flags, fromInitiator, now);
@@ -219,7 +229,27 @@ public sealed class ConnectionTracker
     }
 
     /// <summary>Approximate memory held by the table's arrays.</summary>
-    public long ApproximateBytes() => _table.ApproximateBytes() + (_quality?.ApproximateBytes() ?? 0);
+    public long ApproximateBytes() => _table.ApproximateBytes() + (_quality?.ApproximateBytes() ?? 0) + (_records?.ApproximateBytes() ?? 0);
+
+    /// <summary>
+    /// Ends the flow record of every open connection (reason forced end) and starts their next records from zero:
+    /// at shutdown, or at the end of a replayed file. Does nothing without flow records.
+    /// </summary>
+    public void EmitOpenRecords()
+    {
+        if (_records is null)
+        {
+            return;
+        }
+
+        for (var slot = 0; slot < _table.HighWater; slot++)
+        {
+            if (_table.IsUsed(slot))
+            {
+                EmitRecord(slot, RecordEnd.ForcedEnd);
+            }
+        }
+    }
 
     private int Open(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
     {
@@ -355,11 +385,39 @@ public sealed class ConnectionTracker
 
         Flush(ref connection);
         _series.Release(connection.Series);
+        if (_records is not null)
+        {
+            EmitRecord(slot, reason switch
+            {
+                CloseReason.Timeout => RecordEnd.IdleTimeout,
+                CloseReason.Evicted => RecordEnd.LackOfResources,
+                _ => RecordEnd.EndOfFlow,
+            });
+        }
+
         _quality?.Closed(slot);
 
         var key = _table.KeyAt(slot);
         LifecycleFor(key.Interface, key.Protocol).Close(reason);
         _table.Remove(slot);
+    }
+
+    /// <summary>Counts one packet in its flow record, ending the record first when the active timeout is up.</summary>
+    private void RecordPacket(int slot, in DecodedPacket packet, TcpFlags flags, bool fromInitiator, uint wireLength)
+    {
+        if (_records!.IsDue(slot, _now))
+        {
+            EmitRecord(slot, RecordEnd.ActiveTimeout);
+        }
+
+        _records.Count(slot, fromInitiator, wireLength, packet.IpLength, flags, _now);
+    }
+
+    private void EmitRecord(int slot, RecordEnd end)
+    {
+        ref var connection = ref _table.ValueAt(slot);
+        var rtt = _quality?.HandshakeRtt(slot) ?? 0;
+        _records!.End(slot, _table.KeyAt(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, end);
     }
 
     /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>

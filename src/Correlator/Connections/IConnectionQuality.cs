@@ -38,6 +38,9 @@ public interface IConnectionQuality
     /// <summary>Time moved to <paramref name="now"/> (ns): attempts unanswered for too long time out.</summary>
     void Advance(long now);
 
+    /// <summary>The connection's handshake RTT (SYN to the completing ACK) in ns, or 0 when not measured.</summary>
+    long HandshakeRtt(int slot);
+
     /// <summary>Memory held beside the table, per slot.</summary>
     long ApproximateBytes();
 }

@@ -27,6 +27,12 @@ public struct DecodedPacket
     public uint TcpAcknowledgement;
     public ushort TcpWindow;
 
+    /// <summary>
+    /// IP octets of the (innermost) IP packet: header and payload as its header announces them (what was captured when
+    /// the header says 0); the octetDeltaCount of flow records.
+    /// </summary>
+    public int IpLength;
+
     /// <summary>Transport payload bytes announced by the IP header (0 when unknown).</summary>
     public int PayloadLength;
 

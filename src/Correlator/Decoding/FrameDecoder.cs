@@ -271,6 +271,7 @@ public sealed class FrameDecoder
         packet.Source = IpAddress.FromV4(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]));
         packet.Destination = IpAddress.FromV4(BinaryPrimitives.ReadUInt32BigEndian(ip[16..]));
         packet.PayloadLength = totalLength == 0 ? ip.Length - headerLength : totalLength - headerLength;
+        packet.IpLength = totalLength == 0 ? ip.Length : totalLength;
 
         var fragmentField = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
         var moreFragments = (fragmentField & 0x2000) != 0;
@@ -310,6 +311,7 @@ public sealed class FrameDecoder
 
         var payloadLength = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
         var next = ip[6];
+        packet.IpLength = payloadLength == 0 ? ip.Length : 40 + payloadLength;
         packet.Source = IpAddress.FromV6(ip[8..24]);
         packet.Destination = IpAddress.FromV6(ip[24..40]);
 

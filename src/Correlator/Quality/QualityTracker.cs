@@ -139,6 +139,8 @@ public sealed class QualityTracker : IConnectionQuality
         }
     }
 
+    public long HandshakeRtt(int slot) => slot < _states.Length ? _states[slot].InitialRtt : 0;
+
     public void Closed(int slot)
     {
         ref var quality = ref _states[slot];

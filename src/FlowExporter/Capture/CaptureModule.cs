@@ -1,4 +1,5 @@
 using FlowExporter.Configuration;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Endpoints;
 using FlowExporter.Sources;
 
@@ -18,7 +19,8 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
         services.AddSingleton(provider =>
         {
             var metadata = provider.GetService<EndpointMetadata>();
-            return new ConnectionAccounting(exporter, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current);
+            return new ConnectionAccounting(
+                exporter, provider.GetRequiredService<TimeProvider>(), metadata is null ? null : () => metadata.Current, flowRecords: provider.GetService<IFlowRecordSink>());
         });
         services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
         if (options.ReplayFile is not null)

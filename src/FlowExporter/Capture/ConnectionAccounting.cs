@@ -2,6 +2,7 @@ using FlowExporter.Configuration;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Metadata;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Sources;
@@ -26,11 +27,17 @@ public sealed class ConnectionAccounting : IMetricsContributor
     /// carry pods, workloads and <c>observed_at</c>.</param>
     /// <param name="quality">Connection quality as configured (null), or as the caller overrides it (replay leaves it
     /// off unless asked).</param>
-    public ConnectionAccounting(ExporterOptions options, TimeProvider? clock, Func<EndpointIndex>? endpoints = null, QualityOptions? quality = null)
+    /// <param name="flowRecords">Where flow records go (IPFIX), or null when they are off.</param>
+    public ConnectionAccounting(
+        ExporterOptions options, TimeProvider? clock, Func<EndpointIndex>? endpoints = null, QualityOptions? quality = null, IFlowRecordSink? flowRecords = null)
     {
         _clock = clock;
         _endpoints = endpoints;
-        Engine = new CaptureEngine(EngineOptions(options, endpoints, quality));
+        Engine = new CaptureEngine(EngineOptions(options, endpoints, quality) with
+        {
+            FlowRecords = flowRecords,
+            FlowActiveTimeout = flowRecords?.ActiveTimeout ?? TimeSpan.FromSeconds(60),
+        });
         _writer = new ConnectionMetricsWriter(options.Node, options.Connections.Naming);
     }
 
@@ -59,6 +66,16 @@ public sealed class ConnectionAccounting : IMetricsContributor
 
     /// <summary>The sink of a capture point (its <c>interface</c> label); the same name keeps its sink and id.</summary>
     public CaptureSink RegisterInterface(string name) => Engine.RegisterInterface(name);
+
+    /// <summary>The name of a capture point by its id (any thread); empty for an unknown id.</summary>
+    public string InterfaceName(ushort id)
+    {
+        var names = Engine.InterfaceNames;
+        return id < names.Count ? names[id] : string.Empty;
+    }
+
+    /// <summary>Sends the flow record of every open connection (forced end): at shutdown, or when a replayed file ends.</summary>
+    public void EmitOpenRecords() => Engine.EmitOpenRecords();
 
     /// <summary>Leaves the exporters' probe traffic out of the connection series from now on (null: include it again).</summary>
     public void ExcludeProbeTraffic(ProbeTrafficFilter? filter) => Engine.ExcludeProbeTraffic(filter);

@@ -51,6 +51,11 @@ public static class ReplayCommand
 
             var options = services.GetRequiredService<ExporterOptions>();
             var accounting = services.GetRequiredService<ConnectionAccounting>();
+            var sinks = services.GetServices<IReplaySink>().ToArray();
+            foreach (var sink in sinks)
+            {
+                sink.Start();
+            }
             using var filter = new FileFilter(options.Capture.Bpf);
             if (!filter.IsEmpty)
             {
@@ -74,6 +79,16 @@ public static class ReplayCommand
             if (reader.Problem is not null)
             {
                 await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {feed.Frames} frames were read before it").ConfigureAwait(false);
+            }
+
+            if (sinks.Length > 0)
+            {
+                // The file's end ends what is still open; its records go out before the exposition is printed.
+                accounting.EmitOpenRecords();
+                foreach (var sink in sinks)
+                {
+                    await sink.FinishAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
 
             services.GetRequiredService<SourceHealth>().Succeeded(LiveCapture.SourceName, DateTimeOffset.FromUnixTimeMilliseconds(accounting.Engine.Now / 1_000_000), TimeSpan.Zero);

@@ -50,6 +50,8 @@ public sealed record CommandLine(
           --ovs-mode MODE             ovsdb | vsctl (ovs.mode)
           --kubeconfig FILE           kubeconfig for the Kubernetes source (kubernetes.kubeconfig)
           --web-config-file FILE      TLS and basic auth, node_exporter web-config format (web_config_file)
+          --ipfix udp://HOST:PORT     IPFIX collector (or tcp://), repeatable (ipfix.collectors); in replay the
+                                      records carry the file's timestamps
         """;
 
     private static readonly Dictionary<string, string> FlagKeys = new(StringComparer.Ordinal)
@@ -78,6 +80,7 @@ public sealed record CommandLine(
         var replayQuality = false;
         var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var interfaces = new List<string>();
+        var collectors = new List<string>();
         var position = 0;
         if (args.Count > 0 && args[0] == "replay")
         {
@@ -120,6 +123,9 @@ public sealed record CommandLine(
                 case "--interface":
                     interfaces.Add(Value());
                     break;
+                case "--ipfix":
+                    collectors.Add(Value());
+                    break;
                 case "--format" when kind == CommandKind.Replay:
                     format = Value();
                     if (format is not ("prometheus" or "openmetrics"))
@@ -149,6 +155,11 @@ public sealed record CommandLine(
         for (var i = 0; i < interfaces.Count; i++)
         {
             overrides[$"capture:interfaces:{i}"] = interfaces[i];
+        }
+
+        for (var i = 0; i < collectors.Count; i++)
+        {
+            overrides[$"ipfix:collectors:{i}"] = collectors[i];
         }
 
         if (kind == CommandKind.Replay && replayFile is null)

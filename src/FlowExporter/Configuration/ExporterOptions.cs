@@ -6,7 +6,7 @@ namespace FlowExporter.Configuration;
 public sealed record ExporterOptions
 {
     public static readonly string[] TopLevelKeys =
-        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes", "readiness"];
+        ["listen", "node", "web_config_file", "capture", "connections", "quality", "ovs", "snmp", "kubernetes", "endpoints_file", "probes", "readiness", "ipfix"];
 
     public required ListenAddress Listen { get; init; }
 
@@ -20,6 +20,8 @@ public sealed record ExporterOptions
 
     /// <summary>Connection quality from the capture (the <c>quality</c> section).</summary>
     public required QualityOptions Quality { get; init; }
+
+    /// <summary>Flow records to IPFIX collectors (the <c>ipfix</c> section); off without collectors.</summary>
 
     /// <summary>The whole configuration, for the sources that read their own sections.</summary>
     public required IConfiguration Root { get; init; }

@@ -3,10 +3,12 @@ using System.Net.Sockets;
 using FlowExporter.Capture;
 using FlowExporter.Commands;
 using FlowExporter.Configuration;
+using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Endpoints;
 using FlowExporter.Http;
 using FlowExporter.Http.Security;
+using FlowExporter.Ipfix;
 using FlowExporter.Sources;
 using Prometheus;
 using OurFormat = FlowExporter.Correlator.Exposition.ExpositionFormat;
@@ -37,7 +39,7 @@ public static class ExporterProgram
 
             var configuration = ConfigLoader.Load(command.ConfigFile, environment, command.Overrides);
             options = ExporterOptions.FromConfiguration(configuration, System.Net.Dns.GetHostName());
-            _ = SourceConfiguration.FromConfiguration(configuration, name => environment[name] as string);
+            _ = SourceConfiguration.FromConfiguration(configuration, options.Node, name => environment[name] as string);
         }
         catch (UsageException ex)
         {
@@ -165,6 +167,13 @@ public static class ExporterProgram
         services.AddSingleton<MetricsExposition>();
         if (served)
         {
+            // Flow records (IPFIX) are a sink of the capture: registered before it, so that the sender stops after the
+            // capture and sends the open connections' records (forced end) at shutdown.
+            if (options.Capture.Enabled)
+            {
+                services.AddIpfixExport(IpfixOptions.FromConfiguration(options.Root.GetSection("ipfix"), options.Node), options.Node);
+            }
+
             foreach (var source in SourceModules.All)
             {
                 source.Register(services, options);
@@ -173,12 +182,13 @@ public static class ExporterProgram
             return;
         }
 
-        // Replay: the capture engine on the file's timestamps (no clock), fed by the replay itself, and the one source
-        // that needs nothing live (the static endpoints file).
+        // Replay: the capture engine on the file's timestamps (no clock), fed by the replay itself, its flow records
+        // (started and stopped by the replay), and the one source that needs nothing live (the static endpoints file).
+        services.AddIpfixExport(IpfixOptions.FromConfiguration(options.Root.GetSection("ipfix"), options.Node), options.Node, replay: true);
         services.AddSingleton(provider =>
         {
             var metadata = provider.GetService<EndpointMetadata>();
-            return new ConnectionAccounting(options, clock: null, metadata is null ? null : () => metadata.Current);
+            return new ConnectionAccounting(options, clock: null, metadata is null ? null : () => metadata.Current, flowRecords: provider.GetService<IFlowRecordSink>());
         });
         services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
         services.AddEndpointsFileSource(EndpointsFileOptions.FromConfiguration(options.Root));

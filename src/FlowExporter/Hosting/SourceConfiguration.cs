@@ -1,4 +1,5 @@
 using FlowExporter.Endpoints;
+using FlowExporter.Ipfix;
 using FlowExporter.Kubernetes;
 using FlowExporter.Ovs;
 using FlowExporter.Probes;
@@ -15,13 +16,16 @@ public sealed record SourceConfiguration(
     SnmpOptions Snmp,
     KubernetesOptions Kubernetes,
     EndpointsFileOptions EndpointsFile,
-    ProbeOptions Probes)
+    ProbeOptions Probes,
+    IpfixOptions Ipfix)
 {
-    public static SourceConfiguration FromConfiguration(IConfiguration root, Func<string, string?>? environment = null) =>
+    /// <param name="node">The node's name (the IPFIX observation domain is derived from it unless configured).</param>
+    public static SourceConfiguration FromConfiguration(IConfiguration root, string node, Func<string, string?>? environment = null) =>
         new(
             OvsOptions.FromConfiguration(root.GetSection("ovs")),
             SnmpOptions.FromConfiguration(root.GetSection("snmp"), environment),
             KubernetesOptions.FromConfiguration(root.GetSection("kubernetes"), environment),
             EndpointsFileOptions.FromConfiguration(root),
-            ProbeOptions.FromConfiguration(root.GetSection("probes")));
+            ProbeOptions.FromConfiguration(root.GetSection("probes")),
+            IpfixOptions.FromConfiguration(root.GetSection("ipfix"), node));
 }

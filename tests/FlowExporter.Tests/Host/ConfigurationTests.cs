@@ -123,7 +123,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("quality:\n  aggregation: nodes\n", "config: quality.aggregation: 'nodes' is not one of connection, endpoint, pod_pair, workload_pair")]
     [InlineData("quality:\n  max_series: -1\n", "config: quality.max_series: -1 is outside 1..50000000")]
     [InlineData("quality:\n  syn_timout: 5s\n", "config: quality.syn_timout: unknown key (did you mean syn_timeout?)")]
-    [InlineData("colour: blue\n", "config: colour: unknown key (known here: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file, probes, readiness)")]
+    [InlineData("colour: blue\n", "config: colour: unknown key (known here: listen, node, web_config_file, capture, connections, quality, ovs, snmp, kubernetes, endpoints_file, probes, readiness, ipfix)")]
     [InlineData("capture: [\n", null)]
     public void Bad_values_stop_the_start_with_one_line_naming_the_key(string yaml, string? message)
     {

@@ -27,7 +27,7 @@ public sealed class StrictConfigurationTests : IDisposable
         environment ??= [];
         var configuration = ConfigLoader.Load(file, environment, flags ?? new Dictionary<string, string?>());
         ExporterOptions.FromConfiguration(configuration, "host-1");
-        SourceConfiguration.FromConfiguration(configuration, name => environment.GetValueOrDefault(name));
+        SourceConfiguration.FromConfiguration(configuration, "node-a", name => environment.GetValueOrDefault(name));
     }
 
     [Theory]

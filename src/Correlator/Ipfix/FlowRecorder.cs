@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+using FlowExporter.Correlator.Connections;
+using FlowExporter.Correlator.Decoding;
+
+namespace FlowExporter.Correlator.Ipfix;
+
+/// <summary>
+/// The flow-record side of the connection table: per table slot, what the connection carried since its last record,
+/// kept in an array of its own so that a table without IPFIX pays neither memory nor time for it. The table calls
+/// <see cref="Opened"/> when a slot opens, <see cref="Count"/> for each packet, and <see cref="End"/> when a record is due
+/// (<see cref="IsDue"/>: active timeout, checked on the connection's packets) or the connection ends.
+/// </summary>
+public sealed class FlowRecorder : IConnectionRecords
+{
+    private readonly IFlowRecordSink _sink;
+    private readonly long _activeTimeout;
+    private readonly int _capacity;
+    private FlowState[] _states = [];
+
+    /// <param name="capacity">The table's capacity: the side array never grows past it.</param>
+    public FlowRecorder(IFlowRecordSink sink, TimeSpan activeTimeout, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(activeTimeout, TimeSpan.Zero);
+        _sink = sink;
+        _activeTimeout = activeTimeout.Ticks * 100;
+        _capacity = capacity;
+    }
+
+    /// <summary>Bytes held per tracked connection (the side array's element).</summary>
+    public static int BytesPerConnection => System.Runtime.CompilerServices.Unsafe.SizeOf<FlowState>();
+
+    public long ApproximateBytes() => (long)_states.Length * BytesPerConnection;
+
+    public void Opened(int slot, ushort vlanId)
+    {
+        if (slot >= _states.Length)
+        {
+            var size = Math.Max(slot + 1, Math.Min(Math.Max(1024, _states.Length * 2), _capacity));
+            Array.Resize(ref _states, size);
+        }
+
+        _states[slot] = new FlowState { VlanId = vlanId };
+    }
+
+    /// <summary>
+    /// True when the slot's current record has lasted the active timeout (or a packet count would overflow): emit it
+    /// before counting more.
+    /// </summary>
+    public bool IsDue(int slot, long now)
+    {
+        ref var state = ref _states[slot];
+        return state.Packets() != 0
+            && (now - state.Start >= _activeTimeout || state.Forward.Packets == uint.MaxValue || state.Reverse.Packets == uint.MaxValue);
+    }
+
+    public void Count(int slot, bool fromInitiator, uint wireLength, int ipLength, TcpFlags tcpFlags, long now)
+    {
+        ref var state = ref _states[slot];
+        if (state.Packets() == 0)
+        {
+            state.Start = now;
+        }
+
+        state.End = now;
+        ref var direction = ref fromInitiator ? ref state.Forward : ref state.Reverse;
+        direction.Layer2Octets += wireLength;
+        direction.IpOctets += (ulong)ipLength;
+        direction.Packets++;
+        direction.TcpFlags |= (byte)tcpFlags;
+    }
+
+    /// <summary>
+    /// Sends the slot's record (when it counted any packet since the last one) and starts the next from zero.
+    /// </summary>
+    public void End(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, long handshakeRttNanoseconds, RecordEnd end)
+    {
+        ref var state = ref _states[slot];
+        if (state.Packets() == 0)
+        {
+            return;
+        }
+
+        var (source, sourcePort, destination, destinationPort) = initiatorIsA
+            ? (key.AddressA, key.PortA, key.AddressB, key.PortB)
+            : (key.AddressB, key.PortB, key.AddressA, key.PortA);
+        _sink.Emit(new FlowRecord(
+            key.Interface,
+            key.Protocol,
+            source,
+            sourcePort,
+            destination,
+            destinationPort,
+            state.Start,
+            state.End,
+            state.Forward.ToCounts(),
+            state.Reverse.ToCounts(),
+            state.VlanId,
+            ReasonOf(end),
+            evidence,
+            handshakeRttNanoseconds));
+        state = new FlowState { VlanId = state.VlanId };
+    }
+
+    private static FlowEndReason ReasonOf(RecordEnd end) => end switch
+    {
+        RecordEnd.IdleTimeout => FlowEndReason.IdleTimeout,
+        RecordEnd.ActiveTimeout => FlowEndReason.ActiveTimeout,
+        RecordEnd.EndOfFlow => FlowEndReason.EndOfFlow,
+        RecordEnd.LackOfResources => FlowEndReason.LackOfResources,
+        _ => FlowEndReason.ForcedEnd,
+    };
+
+    [StructLayout(LayoutKind.Auto)]
+    private struct DirectionState
+    {
+        public ulong IpOctets;
+        public ulong Layer2Octets;
+        public uint Packets;
+        public byte TcpFlags;
+
+        public readonly FlowCounts ToCounts() => new(IpOctets, Layer2Octets, Packets, TcpFlags);
+    }
+
+    [StructLayout(LayoutKind.Auto)]
+    private struct FlowState
+    {
+        /// <summary>Capture time (ns) of the first packet since the last record.</summary>
+        public long Start;
+
+        /// <summary>Capture time (ns) of the latest packet.</summary>
+        public long End;
+        public DirectionState Forward;
+        public DirectionState Reverse;
+        public ushort VlanId;
+
+        public readonly ulong Packets() => (ulong)Forward.Packets + Reverse.Packets;
+    }
+}

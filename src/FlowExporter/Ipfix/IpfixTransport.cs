@@ -1,0 +1,8 @@
+namespace FlowExporter.Ipfix;
+
+/// <summary>How records reach a collector.</summary>
+public enum IpfixTransport
+{
+    Udp,
+    Tcp,
+}
