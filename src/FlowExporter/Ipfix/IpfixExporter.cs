@@ -14,6 +14,7 @@ public sealed partial class IpfixExporter : IFlowRecordSink, IReplaySink, IAsync
     private readonly IpfixCollector[] _collectors;
     private readonly CancellationTokenSource _stopping = new();
     private Task[] _loops = [];
+    private int _disposed;
 
     public IpfixExporter(IpfixOptions options, FlowRecordNamer namer, IpfixMetrics metrics, TimeProvider clock, ILoggerFactory logs, bool replay = false)
     {
@@ -68,8 +69,14 @@ public sealed partial class IpfixExporter : IFlowRecordSink, IReplaySink, IAsync
         }
     }
 
+    /// <summary>Idempotent: the container disposes it once under each service it is registered as.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var collector in _collectors)
         {
