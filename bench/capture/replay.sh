@@ -10,8 +10,11 @@ mkdir -p "$out"
 file=${1:-$out/gen-2m.pcap}
 rounds=${2:-5}
 
-[ -f "$file" ] || python3 bench/capture/gen_pcap.py -o "$file" --snaplen 128 >/dev/null
-gcc -O2 -o "$out/pcap_ref" bench/capture/pcap_ref.c -lpcap
+# The yardsticks are the shared ones (../shared/bench beside the checkout), run as they are, not copied.
+yardsticks=${FLOWEXPORTER_SHARED:-../shared}/bench
+[ -f "$yardsticks/pcap_ref.c" ] || { echo "replay.sh: $yardsticks/pcap_ref.c not found (the shared bench folder beside the checkout)" >&2; exit 1; }
+[ -f "$file" ] || python3 "$yardsticks/gen_pcap.py" -o "$file" --snaplen 128 >/dev/null
+gcc -O2 -o "$out/pcap_ref" "$yardsticks/pcap_ref.c" -lpcap
 # Published for the runtime, as shipped: ReadyToRun code for start-up (FlowExporter.csproj).
 dotnet publish src/FlowExporter -c Release -r linux-x64 --self-contained false -nologo -v q -clp:ErrorsOnly -o "$out/flowexporter" >/dev/null
 exporter="$out/flowexporter/flowexporter"
