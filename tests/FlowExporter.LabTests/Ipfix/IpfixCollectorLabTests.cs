@@ -11,6 +11,7 @@ namespace FlowExporter.LabTests.Ipfix;
 /// decoded by Wireshark's dissector: per connection, their packets equal the exporter's own series and their IP octets
 /// equal tshark's count of the same file.
 /// </summary>
+[Trait("Category", "Lab")]
 [Collection("ipfix-collectors")]
 public sealed class IpfixCollectorLabTests
 {

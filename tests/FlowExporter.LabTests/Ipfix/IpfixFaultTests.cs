@@ -13,6 +13,7 @@ using Prometheus;
 namespace FlowExporter.LabTests.Ipfix;
 
 /// <summary>Collectors absent, coming back, or not reading: what is counted, and that nothing waits on them.</summary>
+[Trait("Category", "Lab")]
 [Collection("ipfix-collectors")]
 public sealed class IpfixFaultTests
 {

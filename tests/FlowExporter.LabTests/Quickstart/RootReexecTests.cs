@@ -61,7 +61,9 @@ public sealed class RootReexecTests : IDisposable
     public async Task As_a_user_with_sudo_the_script_re_executes_itself_with_sudo_and_the_same_arguments()
     {
         var path = $"{_fakeSudoDirectory}:/usr/bin:/bin";
-        var result = await ProcessRunner.RunAsync("runuser", ["-u", "nobody", "--", "env", $"PATH={path}", _probe, "a", "b c"]);
+        // The variables the helper carries over (CI is set in CI's own run) are unset here, so the call is exactly this.
+        var result = await ProcessRunner.RunAsync(
+            "runuser", ["-u", "nobody", "--", "env", "-u", "CI", "-u", "DOTNET_ROOT", "-u", "NUGET_PACKAGES", $"PATH={path}", _probe, "a", "b c"]);
         Assert.Equal((0, $"sudo [env] [PATH={path}] [{_probe}] [a] [b c]\n", string.Empty), (result.ExitCode, result.StandardOutput, result.StandardError));
     }
 
