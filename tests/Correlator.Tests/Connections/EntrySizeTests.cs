@@ -3,7 +3,7 @@ using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Connections;
 
 /// <summary>
 /// The structs stored once per tracked connection or series: their sizes are the memory per connection, so a field

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using FlowExporter.Correlator.Exposition;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Exposition;
 
 /// <summary>A label set rendered once must write exactly what labels written one by one write.</summary>
 public sealed class LabelSetTests

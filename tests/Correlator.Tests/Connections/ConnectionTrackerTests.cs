@@ -4,7 +4,7 @@ using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 using static FlowExporter.Correlator.Decoding.TcpFlags;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Connections;
 
 public sealed class ConnectionTrackerTests
 {

@@ -6,7 +6,7 @@ using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 using static FlowExporter.Correlator.Decoding.TcpFlags;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Connections;
 
 /// <summary>
 /// Another engine's counts (<see cref="ConnectionObservation"/>) go through the same table as frames: the same
@@ -216,7 +216,7 @@ public sealed class ConnectionObservationTests
         Assert.True(table.Tracker.Observe(0, packet, packet.SourcePort, packet.DestinationPort, bytes, at));
 
     private static ConnectionKey Key(byte protocol, string source, ushort sourcePort, string destination, ushort destinationPort, out bool sourceIsA) =>
-        ConnectionKey.Of(0, protocol, Net.IpAddress.Parse(source), sourcePort, Net.IpAddress.Parse(destination), destinationPort, out sourceIsA);
+        ConnectionKey.Of(0, protocol, Correlator.Net.IpAddress.Parse(source), sourcePort, Correlator.Net.IpAddress.Parse(destination), destinationPort, out sourceIsA);
 
     /// <summary>The ports the pipeline gives a packet (a later fragment takes its first fragment's); false: an orphan fragment.</summary>
     private static bool Ports(FragmentTracker fragments, in DecodedPacket packet, long time, out ushort sourcePort, out ushort destinationPort)

@@ -3,7 +3,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.CaptureFiles;
 
 public sealed class CaptureFileReaderTests
 {

@@ -8,7 +8,7 @@ using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 using PacketDotNet;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Capture;
 
 /// <summary>Probe traffic between exporters is counted as ignored (reason probe), not as connections; the rest is untouched.</summary>
 public sealed class ProbeTrafficFilterTests

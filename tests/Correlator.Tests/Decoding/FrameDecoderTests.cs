@@ -1,7 +1,7 @@
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Decoding;
 
 public sealed class FrameDecoderTests
 {

@@ -9,7 +9,7 @@ using FlowExporter.Correlator.Net;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Connections;
 
 /// <summary>Connection series joined with endpoint metadata: pods on both ends and where the node observed them.</summary>
 public sealed class ConnectionJoinTests

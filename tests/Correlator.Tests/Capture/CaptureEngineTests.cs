@@ -2,7 +2,7 @@ using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Capture;
 
 public sealed class CaptureEngineTests
 {

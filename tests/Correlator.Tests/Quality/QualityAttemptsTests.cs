@@ -2,7 +2,7 @@ using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Quality;
 
 /// <summary>Attempt outcomes, resets and the handshake histogram from replayed captures, at the endpoint level.</summary>
 public sealed class QualityAttemptsTests
@@ -75,7 +75,7 @@ public sealed class QualityAttemptsTests
     {
         var decoder = new FrameDecoder(DecoderOptions.Default);
         using var stream = File.OpenRead(Fixtures.Pcap("quality-synthetic.pcap"));
-        var reader = CaptureFiles.CaptureFileReader.Open(stream);
+        var reader = Correlator.CaptureFiles.CaptureFileReader.Open(stream);
         var quotes = new List<string>();
         while (reader.TryReadNext(out var frame))
         {

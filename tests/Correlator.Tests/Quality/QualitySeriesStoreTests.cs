@@ -4,7 +4,7 @@ using FlowExporter.Correlator.Net;
 using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Series;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Quality;
 
 /// <summary>The quality store keeps 32-bit counts; a count past 2^32 carries into its high part and never goes back.</summary>
 public sealed class QualitySeriesStoreTests

@@ -3,7 +3,7 @@ using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Tests.Support;
 using Xunit.Abstractions;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Capture;
 
 /// <summary>Every shared capture, replayed: per-conversation frames and wire bytes equal tshark's own count.</summary>
 public sealed class OracleComparisonTests

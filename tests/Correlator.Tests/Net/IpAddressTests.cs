@@ -1,7 +1,7 @@
 using System.Net;
 using FlowExporter.Correlator.Net;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Net;
 
 public sealed class IpAddressTests
 {

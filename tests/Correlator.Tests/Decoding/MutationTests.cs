@@ -2,7 +2,7 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Decoding;
 
 /// <summary>Corrupted input of every kind decodes or is classified: no exception, no hang.</summary>
 public sealed class MutationTests

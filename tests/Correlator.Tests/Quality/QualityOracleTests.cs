@@ -5,7 +5,7 @@ using FlowExporter.Correlator.Quality;
 using FlowExporter.Correlator.Tests.Support;
 using Xunit.Abstractions;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Quality;
 
 /// <summary>
 /// Every capture with TCP in it, replayed with quality per connection: each connection's handshake RTT equals tshark's
@@ -61,7 +61,7 @@ public sealed class QualityOracleTests
         foreach (var sample in snapshot.Samples)
         {
             var key = sample.Key;
-            if (key.Protocol != Decoding.IpProtocol.Tcp)
+            if (key.Protocol != Correlator.Decoding.IpProtocol.Tcp)
             {
                 continue;
             }
@@ -83,7 +83,7 @@ public sealed class QualityOracleTests
         foreach (var sample in snapshot.Quality)
         {
             var key = sample.Key;
-            if (key.Protocol != Decoding.IpProtocol.Tcp)
+            if (key.Protocol != Correlator.Decoding.IpProtocol.Tcp)
             {
                 continue;
             }

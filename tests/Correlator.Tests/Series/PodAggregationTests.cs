@@ -9,7 +9,7 @@ using FlowExporter.Correlator.Net;
 using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Series;
 
 /// <summary>
 /// The pod_pair and workload_pair levels: ends named once when a connection opens, from the endpoint index current

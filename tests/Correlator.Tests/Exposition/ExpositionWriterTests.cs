@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using FlowExporter.Correlator.Exposition;
 
-namespace FlowExporter.Correlator.Tests;
+namespace FlowExporter.Correlator.Tests.Exposition;
 
 public sealed class ExpositionWriterTests
 {
