@@ -1,6 +1,6 @@
 using FlowExporter.Http.Security;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 public sealed class BasicAuthVerifierTests
 {

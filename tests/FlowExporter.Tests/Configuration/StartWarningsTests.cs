@@ -1,6 +1,6 @@
 using FlowExporter.Configuration;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Configuration;
 
 /// <summary>A pod level without any metadata source is valid, and said once at start.</summary>
 public sealed class StartWarningsTests

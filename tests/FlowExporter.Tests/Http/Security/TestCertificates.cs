@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary>A temp folder with a self-signed server certificate, a client CA and a client certificate, as PEM files.</summary>
 public sealed class TestCertificates : IDisposable

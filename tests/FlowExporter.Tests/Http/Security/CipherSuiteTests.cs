@@ -2,7 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary><c>cipher_suites</c> reaches the handshake (Linux: through .NET's cipher suite policy).</summary>
 public sealed class CipherSuiteTests : IDisposable

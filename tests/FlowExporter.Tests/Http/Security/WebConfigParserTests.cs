@@ -3,7 +3,7 @@ using FlowExporter.Configuration;
 using FlowExporter.Http.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 public sealed class WebConfigParserTests : IDisposable
 {
@@ -26,8 +26,8 @@ public sealed class WebConfigParserTests : IDisposable
     [Fact]
     public void Empty_file_or_no_path_is_plain_http_without_auth()
     {
-        Assert.Same(Http.Security.WebConfig.None, WebConfigParser.Parse("", _certs.Directory));
-        Assert.Same(Http.Security.WebConfig.None, WebConfigParser.Load(null));
+        Assert.Same(FlowExporter.Http.Security.WebConfig.None, WebConfigParser.Parse("", _certs.Directory));
+        Assert.Same(FlowExporter.Http.Security.WebConfig.None, WebConfigParser.Load(null));
         var empty = WebConfigParser.Parse("tls_server_config:\nbasic_auth_users:\n", _certs.Directory);
         Assert.Null(empty.Tls);
         Assert.Empty(empty.BasicAuthUsers);

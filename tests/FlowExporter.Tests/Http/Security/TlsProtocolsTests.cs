@@ -2,7 +2,7 @@ using System.Security.Authentication;
 using FlowExporter.Http.Security;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary>What Kestrel is handed: protocols and client-certificate policy, whatever the client side can attempt.</summary>
 public sealed class TlsProtocolsTests : IDisposable

@@ -1,6 +1,6 @@
 using FlowExporter.Commands;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Commands;
 
 public sealed class CommandLineTests
 {

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Http;
 
 /// <summary>A contributor that throws half-way through its families is left out of that scrape; the page is intact.</summary>
 public sealed class ScrapeIsolationTests
@@ -63,7 +63,7 @@ public sealed class ScrapeIsolationTests
                 }
                 else
                 {
-                    var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
+                    var (exit, findings) = await Capture.ReplayCommandTests.PromtoolCheckAsync(body);
                     Assert.True(exit == 0 && findings.Length == 0, findings);
                 }
             }

@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary>The real host on Kestrel over TLS with basic auth, from a web config file written in the test.</summary>
 public sealed class WebConfigServerTests : IAsyncLifetime

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Http;
 
 /// <summary>The real host on Kestrel, bound to a free loopback port.</summary>
 public sealed class HttpEndpointTests : IAsyncLifetime
@@ -49,7 +49,7 @@ public sealed class HttpEndpointTests : IAsyncLifetime
         Assert.Contains("dotnet_gc_heap_after_collection_bytes{generation=\"gen2\"}", body, StringComparison.Ordinal);
         Assert.Matches(new System.Text.RegularExpressions.Regex("^dotnet_gc_live_bytes_after_full_collection [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline), body);
         Assert.Matches(new System.Text.RegularExpressions.Regex("^dotnet_gc_full_collections [1-9]", System.Text.RegularExpressions.RegexOptions.Multiline), body);
-        var (exit, findings) = await ReplayCommandTests.PromtoolCheckAsync(body);
+        var (exit, findings) = await Capture.ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
     }
 

@@ -1,7 +1,7 @@
 using System.Text;
 using FlowExporter.Hosting;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary>A bad web config stops the process at start with exit code 2 and one line.</summary>
 public sealed class ExitCodeTests : IDisposable

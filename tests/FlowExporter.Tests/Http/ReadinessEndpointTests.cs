@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Http;
 
 /// <summary>/readyz on the real host (Kestrel on loopback) with SNMP as the only source: gated by its first success.</summary>
 public sealed class ReadinessEndpointTests : IDisposable

@@ -2,7 +2,7 @@ using FlowExporter.Commands;
 using FlowExporter.Configuration;
 using FlowExporter.Hosting;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Configuration;
 
 /// <summary>
 /// Every section of the configuration, from the YAML file, the environment or a flag, refuses a mistyped key (naming

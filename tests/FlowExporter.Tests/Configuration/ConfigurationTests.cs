@@ -1,7 +1,7 @@
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Connections;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Configuration;
 
 public sealed class ConfigurationTests : IDisposable
 {

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Capture;
 
 /// <summary><c>capture.replay_file</c> (testing and simulation): a capture file served as live capture would serve it.</summary>
 public sealed class FileReplayCaptureTests : IDisposable

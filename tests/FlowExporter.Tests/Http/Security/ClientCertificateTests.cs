@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary><c>client_auth_type: RequireAndVerifyClientCert</c> with <c>client_ca_file</c>, on a real Kestrel.</summary>
 public sealed class ClientCertificateTests : IDisposable

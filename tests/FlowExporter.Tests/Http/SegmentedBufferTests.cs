@@ -1,6 +1,6 @@
 using FlowExporter.Http;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Http;
 
 /// <summary>
 /// Scrapes render into segments the exporter keeps: as many as the largest recent scrape used (within the pool's

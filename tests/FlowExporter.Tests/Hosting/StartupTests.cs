@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using FlowExporter.Hosting;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Hosting;
 
 public sealed class StartupTests
 {

@@ -2,7 +2,7 @@ using System.Reflection;
 using FlowExporter.TestSupport;
 using Xunit.Abstractions;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests;
 
 /// <summary>The host's namespaces form no cycle (checked on its IL).</summary>
 public sealed class ArchitectureTests(ITestOutputHelper output)

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 
-namespace FlowExporter.Tests.WebConfig;
+namespace FlowExporter.Tests.Http.Security;
 
 /// <summary>Hashes made by Go's bcrypt (htpasswd style, <c>$2y$</c>) work here too, also without TLS.</summary>
 public sealed class GoToolkitHashTests : IDisposable

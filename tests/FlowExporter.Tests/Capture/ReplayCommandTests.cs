@@ -3,7 +3,7 @@ using System.Text;
 using FlowExporter.Hosting;
 using FlowExporter.TestSupport;
 
-namespace FlowExporter.Tests.Host;
+namespace FlowExporter.Tests.Capture;
 
 public sealed class ReplayCommandTests
 {
