@@ -46,7 +46,7 @@ kill "$SNMPD_PID"; wait "$SNMPD_PID" 2>/dev/null || true; SNMPD_PID=""
 
 echo "== 2. targets per 15 s interval, one snmpsimd endpoint per target =="
 mkdir -p "$LAB/simdata" "$LAB/simcache"
-cp "$HERE/../../tests/FlowExporter.LabTests/Snmp/fixtures/dlink-des3200-18.ifmib.snmprec" "$LAB/simdata/"
+cp "$HERE/../../tests/fixtures/snmp/dlink-des3200-18.ifmib.snmprec" "$LAB/simdata/"
 chmod -R a+rX "$LAB"; chmod 777 "$LAB/simcache"
 PORTS=()
 ENDPOINTS=()

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 using CliWrap;
 using FlowExporter.Correlator.Snmp;
 using FlowExporter.Snmp;
@@ -8,7 +7,7 @@ using FlowExporter.Snmp;
 namespace FlowExporter.LabTests.Snmp;
 
 /// <summary>
-/// snmpsimd serving the recordings in ./fixtures on free loopback UDP ports, from a private temp directory; the
+/// snmpsimd serving the recordings in tests/fixtures/snmp on free loopback UDP ports, from a private temp directory; the
 /// community of each recording is its file name without extension. Killed and removed on dispose.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -28,7 +27,7 @@ internal sealed class SnmpsimFixture : IAsyncDisposable
 
     public int[] Ports { get; }
 
-    public static string FixturePath(string name, [CallerFilePath] string source = "") => Path.Combine(Path.GetDirectoryName(source)!, "fixtures", name);
+    public static string FixturePath(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "snmp", name);
 
     public static async Task<SnmpsimFixture> StartAsync(int endpoints = 1)
     {

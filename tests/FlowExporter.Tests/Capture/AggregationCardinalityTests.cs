@@ -5,7 +5,6 @@ using FlowExporter.Configuration;
 using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Metadata;
-using FlowExporter.Tests.Host;
 using FlowExporter.TestSupport;
 
 namespace FlowExporter.Tests.Capture;

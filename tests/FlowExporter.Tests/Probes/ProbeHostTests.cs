@@ -64,7 +64,7 @@ public sealed class ProbeHostTests
         string body = string.Empty;
         await WaitUntilAsync(async () => Count(body = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative))) >= 1);
 
-        var (exit, findings) = await Host.ReplayCommandTests.PromtoolCheckAsync(body);
+        var (exit, findings) = await Capture.ReplayCommandTests.PromtoolCheckAsync(body);
         Assert.True(exit == 0 && findings.Length == 0, findings);
         await app.StopAsync();
     }
