@@ -240,8 +240,17 @@ public sealed class IpfixCollectorLabTests
             await using (var capture = BackgroundProcess.Start(null, "tshark", ["-i", "lo", "-f", $"udp port {port}", "-w", file]))
             {
                 await capture.WaitForOutputAsync("Capturing on", TimeSpan.FromSeconds(30));
-                await ReplayAsync(pcap, "--quality", "--ipfix", $"udp://127.0.0.1:{port}");
-                await UdpPorts.WaitUntilAsync(() => new FileInfo(file).Length > 0, TimeSpan.FromSeconds(10), "tshark wrote packets");
+                var output = await ReplayAsync(pcap, "--quality", "--ipfix", $"udp://127.0.0.1:{port}");
+
+                // Wait until tshark has written every message the replay sent (its file is readable while it writes).
+                var messages = Exposition.Parse(output).Named("flowexporter_ipfix_messages_total").Single().Value;
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                while (await CapturedMessagesAsync(file, port) < messages)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"tshark wrote fewer than the {messages} messages sent");
+                    await Task.Delay(100);
+                }
+
                 await capture.StopAsync(TimeSpan.FromSeconds(10), interrupt: true);
             }
 
@@ -260,5 +269,12 @@ public sealed class IpfixCollectorLabTests
         {
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    /// <summary>UDP datagrams to the port in tshark's file so far (a file still being written reads up to its last whole packet).</summary>
+    private static async Task<int> CapturedMessagesAsync(string file, int port)
+    {
+        var read = await ProcessRunner.RunAsync("tshark", ["-r", file, "-n", "-Y", $"udp.dstport=={port}", "-T", "fields", "-e", "frame.number"], TimeSpan.FromSeconds(60));
+        return read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
     }
 }
