@@ -37,6 +37,8 @@ internal static unsafe class Program
                 var (written, started) = CaptureGenerator.Generate(args[1], packets, connections);
                 Console.WriteLine($"generated: {written} packets, {started} connections -> {args[1]}");
                 return 0;
+            case "ipfix-pipeline":
+                return IpfixPipelineBench.Run(args[1]);
             case "points-latency":
                 return PointsLatencyBench.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100);
             case "scale-capture":

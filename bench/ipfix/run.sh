@@ -4,6 +4,7 @@
 # replay rate with export off and on (and their ratio), records sent, records nfcapd stored, records per second of the
 # whole replay with export on (a lower bound of what the sender sustains: it also decodes and tracks every packet),
 # and bytes per record on the wire (messages, headers and templates included).
+# Then the in-process pipeline with a stalled TCP collector and the sender alone (bench ipfix-pipeline).
 #   bench/ipfix/run.sh [PACKETS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,3 +60,8 @@ echo "records_stored_by_nfcapd_three_runs: $stored"
 printf 'records_per_second_whole_replay: %.0f\n' "$(echo "$sent / $best_on" | bc -l)"
 printf 'bytes_per_record_on_the_wire: %.1f\n' "$(echo "$bytes / $sent" | bc -l)"
 printf 'records_per_message: %.1f\n' "$(echo "$sent / $messages" | bc -l)"
+
+# The live path (replay waits for room by design, so this is the in-process pipeline): export off vs on to a stalled
+# TCP collector (accepts, never reads), alternating in the same run, best of three; peak memory; the sender alone.
+echo "--- in-process pipeline, stalled TCP collector, sender alone"
+"$bench" ipfix-pipeline "$file"

@@ -417,7 +417,10 @@ public sealed class ConnectionTracker
     {
         ref var connection = ref _table.ValueAt(slot);
         var rtt = _quality?.HandshakeRtt(slot) ?? 0;
-        _records!.End(slot, _table.KeyAt(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, end);
+        var retransmissions = _quality is null
+            ? default
+            : new RetransmissionTotals(_quality.Retransmissions(slot, fromInitiator: true), _quality.Retransmissions(slot, fromInitiator: false));
+        _records!.End(slot, _table.KeyAt(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, retransmissions, end);
     }
 
     /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>

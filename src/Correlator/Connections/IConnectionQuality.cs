@@ -41,6 +41,12 @@ public interface IConnectionQuality
     /// <summary>The connection's handshake RTT (SYN to the completing ACK) in ns, or 0 when not measured.</summary>
     long HandshakeRtt(int slot);
 
+    /// <summary>
+    /// TCP segments of the connection that sequence analysis counted as retransmissions (tshark's
+    /// <c>tcp.analysis.retransmission</c>, fast and spurious included) in one direction since it opened; 0 when not analysed.
+    /// </summary>
+    uint Retransmissions(int slot, bool fromInitiator);
+
     /// <summary>Memory held beside the table, per slot.</summary>
     long ApproximateBytes();
 }

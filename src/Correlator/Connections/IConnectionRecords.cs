@@ -18,8 +18,11 @@ public interface IConnectionRecords
     /// <summary>One packet of the connection: its wire and IP lengths and TCP flags.</summary>
     void Count(int slot, bool fromInitiator, uint wireLength, int ipLength, TcpFlags tcpFlags, long now);
 
-    /// <summary>Ends the slot's current record (sent when it counted anything) and starts the next from zero.</summary>
-    void End(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, long handshakeRttNanoseconds, RecordEnd end);
+    /// <summary>
+    /// Ends the slot's current record (sent when it counted anything) and starts the next from zero.
+    /// <paramref name="retransmissions"/> are the connection's totals since it opened (the record carries the delta).
+    /// </summary>
+    void End(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, long handshakeRttNanoseconds, RetransmissionTotals retransmissions, RecordEnd end);
 
     /// <summary>Memory held beside the table.</summary>
     long ApproximateBytes();

@@ -72,13 +72,17 @@ public sealed class FlowRecorder : IConnectionRecords
     /// <summary>
     /// Sends the slot's record (when it counted any packet since the last one) and starts the next from zero.
     /// </summary>
-    public void End(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, long handshakeRttNanoseconds, RecordEnd end)
+    public void End(int slot, in ConnectionKey key, bool initiatorIsA, InitiatorEvidence evidence, long handshakeRttNanoseconds, RetransmissionTotals retransmissions, RecordEnd end)
     {
         ref var state = ref _states[slot];
         if (state.Packets() == 0)
         {
             return;
         }
+
+        // Totals since the connection opened, so the record's delta is what moved since the previous record's totals.
+        var forwardRetransmissions = unchecked(retransmissions.Initiator - state.InitiatorRetransmissionsSent);
+        var reverseRetransmissions = unchecked(retransmissions.Target - state.TargetRetransmissionsSent);
 
         var (source, sourcePort, destination, destinationPort) = initiatorIsA
             ? (key.AddressA, key.PortA, key.AddressB, key.PortB)
@@ -92,13 +96,18 @@ public sealed class FlowRecorder : IConnectionRecords
             destinationPort,
             state.Start,
             state.End,
-            state.Forward.ToCounts(),
-            state.Reverse.ToCounts(),
+            state.Forward.ToCounts(forwardRetransmissions),
+            state.Reverse.ToCounts(reverseRetransmissions),
             state.VlanId,
             ReasonOf(end),
             evidence,
             handshakeRttNanoseconds));
-        state = new FlowState { VlanId = state.VlanId };
+        state = new FlowState
+        {
+            VlanId = state.VlanId,
+            InitiatorRetransmissionsSent = retransmissions.Initiator,
+            TargetRetransmissionsSent = retransmissions.Target,
+        };
     }
 
     private static FlowEndReason ReasonOf(RecordEnd end) => end switch
@@ -118,7 +127,7 @@ public sealed class FlowRecorder : IConnectionRecords
         public uint Packets;
         public byte TcpFlags;
 
-        public readonly FlowCounts ToCounts() => new(IpOctets, Layer2Octets, Packets, TcpFlags);
+        public readonly FlowCounts ToCounts(uint retransmissions) => new(IpOctets, Layer2Octets, Packets, TcpFlags, retransmissions);
     }
 
     [StructLayout(LayoutKind.Auto)]
@@ -132,6 +141,10 @@ public sealed class FlowRecorder : IConnectionRecords
         public DirectionState Forward;
         public DirectionState Reverse;
         public ushort VlanId;
+
+        /// <summary>The connection's retransmission totals when its previous record was sent.</summary>
+        public uint InitiatorRetransmissionsSent;
+        public uint TargetRetransmissionsSent;
 
         public readonly ulong Packets() => (ulong)Forward.Packets + Reverse.Packets;
     }

@@ -55,6 +55,8 @@ public static class FlowTemplates
             new("destinationWorkloadName", 5, Varlen, enterpriseNumber),
             new("tcpHandshakeRttMicroseconds", 6, 4, enterpriseNumber),
             new("initiatorEvidence", 7, 1, enterpriseNumber),
+            new("tcpRetransmittedPacketDeltaCount", 8, 4, enterpriseNumber),
+            new("reverseTcpRetransmittedPacketDeltaCount", 9, 4, enterpriseNumber),
         ]);
         return fields;
     }

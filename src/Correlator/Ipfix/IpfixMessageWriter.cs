@@ -199,6 +199,8 @@ public sealed class IpfixMessageWriter
         WriteString(names.Destination.Workload);
         WriteUInt32((uint)Math.Clamp(record.HandshakeRttNanoseconds / 1000, 0, uint.MaxValue));
         _buffer[_length++] = (byte)record.Evidence;
+        WriteUInt32((uint)Math.Min(record.Forward.Retransmissions, uint.MaxValue));
+        WriteUInt32((uint)Math.Min(record.Reverse.Retransmissions, uint.MaxValue));
     }
 
     /// <summary>

@@ -6,7 +6,7 @@ namespace FlowExporter.Correlator.Quality;
 #pragma warning disable CA1051 // Fields on purpose: updated in place inside the connection table.
 
 /// <summary>The quality state of one connection, kept by the table beside its entry (same slot): bounded, a few numbers per direction.</summary>
-[StructLayout(LayoutKind.Auto)] // 104 bytes instead of 144: no padding between the small fields
+[StructLayout(LayoutKind.Auto)] // 112 bytes instead of 152: no padding between the small fields
 public struct ConnectionQuality
 {
     /// <summary>The connection's quality series (-1: none).</summary>
@@ -26,6 +26,12 @@ public struct ConnectionQuality
     /// <c>tcp.analysis.initial_rtt</c>); 0 while unknown, as tshark counts it.
     /// </summary>
     public long InitialRtt;
+
+    /// <summary>Retransmitted segments the initiator sent since the connection opened (flow records send deltas of it).</summary>
+    public uint InitiatorRetransmissions;
+
+    /// <summary>Retransmitted segments the target sent since the connection opened.</summary>
+    public uint TargetRetransmissions;
 
     public TcpDirectionState Initiator;
     public TcpDirectionState Target;

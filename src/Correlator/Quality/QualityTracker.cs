@@ -141,6 +141,10 @@ public sealed class QualityTracker : IConnectionQuality
 
     public long HandshakeRtt(int slot) => slot < _states.Length ? _states[slot].InitialRtt : 0;
 
+    public uint Retransmissions(int slot, bool fromInitiator) => slot >= _states.Length
+        ? 0
+        : fromInitiator ? _states[slot].InitiatorRetransmissions : _states[slot].TargetRetransmissions;
+
     public void Closed(int slot)
     {
         ref var quality = ref _states[slot];
@@ -316,6 +320,15 @@ public sealed class QualityTracker : IConnectionQuality
             ref forward, ref reverse, packet.TcpSequence, packet.TcpAcknowledgement, (uint)packet.PayloadLength, flags, packet.TcpWindow, time, quality.InitialRtt);
         if ((kinds & TcpSegmentKinds.Retransmission) != 0)
         {
+            if (fromInitiator)
+            {
+                quality.InitiatorRetransmissions++;
+            }
+            else
+            {
+                quality.TargetRetransmissions++;
+            }
+
             _store.CountRetransmission(quality.Series, fromInitiator);
         }
 

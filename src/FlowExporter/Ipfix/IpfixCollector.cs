@@ -23,6 +23,8 @@ public sealed partial class IpfixCollector : IAsyncDisposable
     private readonly bool _fileTime;
     private readonly bool _waitWhenFull;
     private readonly ILogger _log;
+    private readonly SourceHealth? _health;
+    private readonly string _label;
     private readonly Channel<FlowRecord> _queue;
     private readonly IpfixMessageWriter _writer;
     private readonly Backoff _backoff = new(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30), new Random());
@@ -46,7 +48,7 @@ public sealed partial class IpfixCollector : IAsyncDisposable
     /// <param name="fileTime">Replay: message export times are the records' capture times, not the clock.</param>
     /// <param name="waitWhenFull">Replay: a full queue makes the producer wait instead of dropping.</param>
     public IpfixCollector(
-        IpfixCollectorAddress address, IpfixOptions options, FlowRecordNamer namer, IpfixMetrics metrics, TimeProvider clock, ILogger log, bool fileTime = false, bool waitWhenFull = false)
+        IpfixCollectorAddress address, IpfixOptions options, FlowRecordNamer namer, IpfixMetrics metrics, TimeProvider clock, ILogger log, bool fileTime = false, bool waitWhenFull = false, SourceHealth? health = null)
     {
         _address = address;
         _options = options;
@@ -63,6 +65,9 @@ public sealed partial class IpfixCollector : IAsyncDisposable
         });
         _writer = new IpfixMessageWriter(options.ObservationDomainId, options.EnterpriseNumber, options.MaxMessageSize);
         var label = address.ToString();
+        _label = label;
+        _health = health;
+        _health?.RegisterInstance(IpfixExporter.SourceName, label);
         _sent = metrics.Records.WithLabels(label, IpfixMetrics.Sent);
         _queueFull = metrics.Records.WithLabels(label, IpfixMetrics.QueueFull);
         _notConnected = metrics.Records.WithLabels(label, IpfixMetrics.NotConnected);
@@ -230,7 +235,9 @@ public sealed partial class IpfixCollector : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
         {
             _sendFailed.Inc(records);
-            Disconnected(ex is OperationCanceledException ? $"send timed out after {_options.SendTimeout.TotalSeconds:0.###}s" : ex.Message);
+            Disconnected(
+                ex is OperationCanceledException ? $"send timed out after {_options.SendTimeout.TotalSeconds:0.###}s" : ex.Message,
+                ex is OperationCanceledException ? SendTimeout : SendFailed);
             return false;
         }
 
@@ -281,6 +288,7 @@ public sealed partial class IpfixCollector : IAsyncDisposable
             if (_isUp != true)
             {
                 _isUp = true;
+                _health?.InstanceSucceeded(IpfixExporter.SourceName, _label, _clock.GetUtcNow(), TimeSpan.Zero);
                 LogUp(_log, _address.ToString(), endpoint.ToString());
             }
 
@@ -289,13 +297,19 @@ public sealed partial class IpfixCollector : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             socket?.Dispose();
-            Disconnected(ex is OperationCanceledException ? $"connect timed out after {_options.SendTimeout.TotalSeconds:0.###}s" : ex.Message);
+            Disconnected(
+                ex is OperationCanceledException ? $"connect timed out after {_options.SendTimeout.TotalSeconds:0.###}s" : ex.Message,
+                ex is OperationCanceledException ? ConnectTimeout : ConnectFailed);
             return false;
         }
     }
 
-    private void Disconnected(string reason)
+    /// <param name="reason">The log line's reason (an exception message: never a label).</param>
+    /// <param name="errorReason">The bounded reason counted in <c>flowexporter_source_errors_total{source="ipfix"}</c>.</param>
+    private void Disconnected(string reason, string errorReason)
     {
+        // Every failed attempt is an error; backoff bounds how often one is counted.
+        _health?.InstanceFailed(IpfixExporter.SourceName, _label, errorReason, TimeSpan.Zero);
         CloseSocket();
         _up.Set(0);
         var delay = _backoff.Next();
@@ -306,6 +320,11 @@ public sealed partial class IpfixCollector : IAsyncDisposable
             LogDown(_log, _address.ToString(), reason, delay.TotalSeconds);
         }
     }
+
+    private const string ConnectFailed = "connect_failed";
+    private const string ConnectTimeout = "connect_timeout";
+    private const string SendFailed = "send_failed";
+    private const string SendTimeout = "send_timeout";
 
     private void CloseSocket()
     {

@@ -1,5 +1,6 @@
 using FlowExporter.Capture;
 using FlowExporter.Correlator.Ipfix;
+using FlowExporter.Sources;
 
 namespace FlowExporter.Ipfix;
 
@@ -9,6 +10,9 @@ namespace FlowExporter.Ipfix;
 /// </summary>
 public sealed partial class IpfixExporter : IFlowRecordSink, IReplaySink, IAsyncDisposable
 {
+    /// <summary>The sink's name in the shared source health (one instance per collector, named by its address).</summary>
+    public const string SourceName = "ipfix";
+
     private readonly TimeProvider _clock;
     private readonly ILogger _log;
     private readonly IpfixCollector[] _collectors;
@@ -16,13 +20,18 @@ public sealed partial class IpfixExporter : IFlowRecordSink, IReplaySink, IAsync
     private Task[] _loops = [];
     private int _disposed;
 
-    public IpfixExporter(IpfixOptions options, FlowRecordNamer namer, IpfixMetrics metrics, TimeProvider clock, ILoggerFactory logs, bool replay = false)
+    public IpfixExporter(IpfixOptions options, FlowRecordNamer namer, IpfixMetrics metrics, TimeProvider clock, ILoggerFactory logs, bool replay = false, SourceHealth? health = null)
     {
         Options = options;
         _clock = clock;
+
+        // A sink does not gate readiness: a collector that is down loses records (counted), not the node's series, so
+        // its instances are for information and the source itself is up while the sender runs.
+        health?.Register(SourceName, instancesGate: false);
+        health?.Succeeded(SourceName, clock.GetUtcNow(), TimeSpan.Zero);
         _log = logs.CreateLogger("FlowExporter.Ipfix");
         _collectors = options.Collectors
-            .Select(address => new IpfixCollector(address, options, namer, metrics, clock, _log, fileTime: replay, waitWhenFull: replay))
+            .Select(address => new IpfixCollector(address, options, namer, metrics, clock, _log, fileTime: replay, waitWhenFull: replay, health))
             .ToArray();
     }
 

@@ -1,5 +1,6 @@
 using FlowExporter.Capture;
 using FlowExporter.Endpoints;
+using FlowExporter.Sources;
 using Prometheus;
 
 namespace FlowExporter.Ipfix;
@@ -31,7 +32,8 @@ public static class IpfixServiceCollectionExtensions
                 new IpfixMetrics(provider.GetRequiredService<IMetricFactory>()),
                 provider.GetRequiredService<TimeProvider>(),
                 provider.GetRequiredService<ILoggerFactory>(),
-                replay);
+                replay,
+                provider.GetService<SourceHealth>());
         });
         services.AddSingleton<FlowExporter.Correlator.Ipfix.IFlowRecordSink>(provider => provider.GetRequiredService<IpfixExporter>());
         if (replay)

@@ -16,7 +16,7 @@ public sealed class EntrySizeTests
     {
         Assert.Equal(40, Unsafe.SizeOf<ConnectionKey>());
         Assert.Equal(32, Unsafe.SizeOf<TcpDirectionState>());
-        Assert.Equal(104, Unsafe.SizeOf<ConnectionQuality>());
+        Assert.Equal(112, Unsafe.SizeOf<ConnectionQuality>());
     }
 
     [Fact]

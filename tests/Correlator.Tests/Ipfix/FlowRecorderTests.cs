@@ -107,8 +107,8 @@ public sealed class FlowRecorderTests
     }
 
     [Fact]
-    public void The_side_array_costs_72_bytes_per_connection_only_when_records_are_on() =>
-        Assert.Equal(72, FlowRecorder.BytesPerConnection);
+    public void The_side_array_costs_80_bytes_per_connection_only_when_records_are_on() =>
+        Assert.Equal(80, FlowRecorder.BytesPerConnection);
 
     public static TheoryData<string> Captures() => new(Fixtures.AllPcaps());
 

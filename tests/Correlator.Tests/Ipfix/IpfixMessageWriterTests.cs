@@ -18,8 +18,8 @@ public sealed class IpfixMessageWriterTests
         DestinationPort: 80,
         StartNanoseconds: 1_000_000_000,
         EndNanoseconds: 2_500_000_000,
-        Forward: new FlowCounts(300, 342, 3, 0x1b),
-        Reverse: new FlowCounts(100, 128, 2, 0x12),
+        Forward: new FlowCounts(300, 342, 3, 0x1b, Retransmissions: 2),
+        Reverse: new FlowCounts(100, 128, 2, 0x12, Retransmissions: 1),
         VlanId: 7,
         EndReason: FlowEndReason.EndOfFlow,
         Evidence: InitiatorEvidence.Syn,
@@ -36,8 +36,8 @@ public sealed class IpfixMessageWriterTests
         var message = writer.Finish(1_700_000_000).ToArray();
 
         var expected =
-            "000A" + "0098" + "6553F100" + "00000000" + "01020304" // version 10, length 152, export time, sequence, domain
-            + "0100" + "0088" // data set of template 256, 136 bytes
+            "000A" + "00A0" + "6553F100" + "00000000" + "01020304" // version 10, length 160, export time, sequence, domain
+            + "0100" + "0090" // data set of template 256, 144 bytes
             + "0A000009" + "0A000001" + "9C40" + "0050" + "06"
             + "00000000000003E8" + "00000000000009C4" // flowStart/EndMilliseconds
             + "000000000000012C" + "0000000000000003" + "0000000000000156" // forward: IP octets, packets, layer 2 octets
@@ -48,7 +48,8 @@ public sealed class IpfixMessageWriterTests
             + "02" + "6E31" + "00" // source node, destination node
             + "02" + "6E31" // observing node
             + "0A" + "4465706C6F796D656E74" + "03" + "776562" + "00" + "00" // workloads
-            + "000005DC" + "00"; // handshake RTT 1500 us, evidence syn
+            + "000005DC" + "00" // handshake RTT 1500 us, evidence syn
+            + "00000002" + "00000001"; // retransmitted segments: initiator, target
         Assert.Equal(expected, Convert.ToHexString(message));
     }
 
@@ -58,17 +59,17 @@ public sealed class IpfixMessageWriterTests
         var writer = new IpfixMessageWriter(1, 32473, 1400);
         writer.AddTemplates();
         var message = writer.Finish(0).ToArray().AsSpan();
-        Assert.Equal(16 + 404, message.Length);
-        Assert.Equal("000201940100" + "0020" + "00080004" + "000C0004", Convert.ToHexString(message[16..32]));
+        Assert.Equal(16 + 436, message.Length);
+        Assert.Equal("000201B40100" + "0022" + "00080004" + "000C0004", Convert.ToHexString(message[16..32]));
 
-        // Field 12 of 32 (after the two addresses and the eight standard fields): reverse octetDeltaCount.
+        // Field 12 of 34 (after the two addresses and the eight standard fields): reverse octetDeltaCount.
         var reverseOctets = message[(16 + 4 + 4 + (10 * 4))..];
         Assert.Equal("8001000800007279", Convert.ToHexString(reverseOctets[..8]));
 
-        // The IPv6 template starts after the IPv4 one (4 + 15 standard fields x 4 + 17 enterprise fields x 8 = 200 bytes).
-        var ipv6 = message[(16 + 4 + 200)..];
-        Assert.Equal("01010020" + "001B0010" + "001C0010", Convert.ToHexString(ipv6[..12]));
-        Assert.Equal(32, FlowTemplates.Fields(ipv6: true, 32473).Count);
+        // The IPv6 template starts after the IPv4 one (4 + 15 standard fields x 4 + 19 enterprise fields x 8 = 216 bytes).
+        var ipv6 = message[(16 + 4 + 216)..];
+        Assert.Equal("01010022" + "001B0010" + "001C0010", Convert.ToHexString(ipv6[..12]));
+        Assert.Equal(34, FlowTemplates.Fields(ipv6: true, 32473).Count);
     }
 
     [Fact]
@@ -100,7 +101,7 @@ public sealed class IpfixMessageWriterTests
         Assert.All(messages, m => Assert.True(m.Length <= 512));
         Assert.All(messages, m => Assert.Equal(m.Length, BinaryPrimitives.ReadUInt16BigEndian(m.AsSpan(2))));
 
-        // 132-byte records: three fit in 512 bytes (16 + 4 + 3 x 132 = 416), a fourth does not.
+        // 140-byte records: three fit in 512 bytes (16 + 4 + 3 x 140 = 440), a fourth does not.
         Assert.Equal([0u, 3u, 6u, 9u], messages.Select(m => BinaryPrimitives.ReadUInt32BigEndian(m.AsSpan(8))));
         Assert.Equal(10u, writer.SequenceNumber);
     }
@@ -113,6 +114,6 @@ public sealed class IpfixMessageWriterTests
         var message = writer.Finish(0).ToArray();
         Assert.Equal("0101", Convert.ToHexString(message.AsSpan(16, 2)));
         Assert.Equal("20010DB8000000000000000000000009", Convert.ToHexString(message.AsSpan(20, 16)));
-        Assert.Equal(16 + 4 + 132 + 24, message.Length);
+        Assert.Equal(16 + 4 + 140 + 24, message.Length);
     }
 }

@@ -219,4 +219,63 @@ public sealed class IpfixCollectorLabTests
             Directory.Delete(directory, recursive: true);
         }
     }
+
+    /// <summary>
+    /// Quality on: the retransmission IEs (ours 8 and 9) decode in Wireshark's dissector and, over the records of a
+    /// capture with loss, add up to tshark's own <c>tcp.analysis.retransmission</c> count of that capture.
+    /// </summary>
+    [Fact]
+    public async Task Tshark_decodes_the_retransmission_ies_and_they_add_up_to_tsharks_retransmission_count()
+    {
+        LabPrerequisites.Require("tshark");
+        var pcap = Path.Combine(PcapDirectory, "quality-loss-client.pcap");
+        var oracle = await ProcessRunner.CheckAsync("tshark", ["-r", pcap, "-n", "-Y", "tcp.analysis.retransmission", "-T", "fields", "-e", "frame.number"], TimeSpan.FromSeconds(60));
+        var expected = oracle.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.True(expected > 0, "the capture has retransmissions");
+
+        var directory = Directory.CreateTempSubdirectory("fe-ipfix-retrans-").FullName;
+        try
+        {
+            var port = UdpPorts.Free();
+            var file = Path.Combine(directory, "ipfix.pcapng");
+            await using (var capture = BackgroundProcess.Start(null, "tshark", ["-i", "lo", "-f", $"udp port {port}", "-w", file]))
+            {
+                await capture.WaitForOutputAsync("Capturing on", TimeSpan.FromSeconds(30));
+                var output = await ReplayAsync(pcap, "--quality", "--ipfix", $"udp://127.0.0.1:{port}");
+
+                // Wait until tshark has written every message the replay sent (its file is readable while it writes).
+                var messages = Exposition.Parse(output).Named("flowexporter_ipfix_messages_total").Single().Value;
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                while (await CapturedMessagesAsync(file, port) < messages)
+                {
+                    Assert.True(DateTime.UtcNow < deadline, $"tshark wrote fewer than the {messages} messages sent");
+                    await Task.Delay(100);
+                }
+
+                await capture.StopAsync(TimeSpan.FromSeconds(10), interrupt: true);
+            }
+
+            var verbose = await ProcessRunner.CheckAsync("tshark", ["-r", file, "-d", $"udp.port=={port},cflow", "-V"], TimeSpan.FromSeconds(60));
+            Assert.DoesNotContain("Malformed", verbose.StandardOutput, StringComparison.Ordinal);
+            var values = verbose.StandardOutput.Split('\n')
+                .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"\(Example Enterprise Number for Documentation Use\) Type ([89]): Value \(hex bytes\): ([0-9a-f ]+)"))
+                .Where(m => m.Success)
+                .Select(m => (Type: m.Groups[1].Value, Value: Convert.ToInt64(m.Groups[2].Value.Replace(" ", string.Empty, StringComparison.Ordinal), 16)))
+                .ToList();
+            Assert.Contains(values, v => v.Type == "8");
+            Assert.Contains(values, v => v.Type == "9");
+            Assert.Equal(expected, values.Sum(v => v.Value));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>UDP datagrams to the port in tshark's file so far (a file still being written reads up to its last whole packet).</summary>
+    private static async Task<int> CapturedMessagesAsync(string file, int port)
+    {
+        var read = await ProcessRunner.RunAsync("tshark", ["-r", file, "-n", "-Y", $"udp.dstport=={port}", "-T", "fields", "-e", "frame.number"], TimeSpan.FromSeconds(60));
+        return read.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+    }
 }

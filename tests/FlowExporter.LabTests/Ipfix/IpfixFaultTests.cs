@@ -6,6 +6,7 @@ using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Correlator.Net;
 using FlowExporter.Ipfix;
 using FlowExporter.LabTests.Support;
+using FlowExporter.Sources;
 using FlowExporter.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 using Prometheus;
@@ -23,7 +24,8 @@ public sealed class IpfixFaultTests
         0, IpProtocol.Udp, IpAddress.Parse("10.0.0.9"), 5000, IpAddress.Parse("10.0.0.1"), 53, 1_000_000_000, 2_000_000_000,
         new FlowCounts(100, 114, (ulong)packets, 0), new FlowCounts(0, 0, 0, 0), 0, FlowEndReason.IdleTimeout, InitiatorEvidence.Port, 0);
 
-    private static (IpfixExporter Exporter, CollectorRegistry Registry) Exporter(string collector, int queueSize = 1000, TimeSpan? sendTimeout = null)
+    private static (IpfixExporter Exporter, CollectorRegistry Registry) Exporter(
+        string collector, int queueSize = 1000, TimeSpan? sendTimeout = null, Func<IMetricFactory, SourceHealth>? health = null)
     {
         var registry = Metrics.NewCustomRegistry();
         var options = new IpfixOptions
@@ -32,8 +34,9 @@ public sealed class IpfixFaultTests
             QueueSize = queueSize,
             SendTimeout = sendTimeout ?? TimeSpan.FromSeconds(1),
         };
+        var factory = Metrics.WithCustomRegistry(registry);
         var exporter = new IpfixExporter(
-            options, new FlowRecordNamer("lab-node", null, _ => "eth0"), new IpfixMetrics(Metrics.WithCustomRegistry(registry)), TimeProvider.System, NullLoggerFactory.Instance);
+            options, new FlowRecordNamer("lab-node", null, _ => "eth0"), new IpfixMetrics(factory), TimeProvider.System, NullLoggerFactory.Instance, health: health?.Invoke(factory));
         return (exporter, registry);
     }
 
@@ -111,6 +114,45 @@ public sealed class IpfixFaultTests
         Assert.All(records, r => Assert.Equal((ushort)256, r.Template));
         await UdpPorts.WaitUntilAsync(() => CountAsync(registry, "sent").Result >= before + 50, TimeSpan.FromSeconds(10), "sent counted");
         Assert.Equal(1, await GaugeAsync(registry, "flowexporter_ipfix_collector_up"));
+    }
+
+    [Fact]
+    public async Task A_collector_down_is_an_ipfix_instance_down_with_its_errors_but_does_not_hold_the_node_unready()
+    {
+        var port = UdpPorts.FreeTcp();
+        SourceHealth? health = null;
+        var (exporter, registry) = Exporter($"tcp://127.0.0.1:{port}", health: factory => health = new SourceHealth(factory));
+        await using var _ = exporter;
+        var instance = exporter.Options.Collectors[0].ToString();
+        Assert.Equal([instance], health!.Instances("ipfix"));
+        exporter.Start();
+        exporter.Emit(Record(1));
+        await UdpPorts.WaitUntilAsync(() => CountAsync(registry, "not_connected").Result == 1, TimeSpan.FromSeconds(10), "the record dropped while down");
+
+        Assert.False(health.IsUp("ipfix", instance));
+        Assert.True(health.IsUp("ipfix")); // the sink runs; a collector down loses records (counted), not the node's series
+        Assert.DoesNotContain(health.NotReady(), s => s.Source == "ipfix");
+        using (var stream = new MemoryStream())
+        {
+            await registry.CollectAndExportAsTextAsync(stream);
+            var exposition = Exposition.Parse(System.Text.Encoding.UTF8.GetString(stream.ToArray()));
+            Assert.Equal(0, exposition.Named("flowexporter_source_instance_up").Single(s => s.Label("source") == "ipfix").Value);
+            Assert.True(exposition.Named("flowexporter_source_errors_total").Single(s => s.Label("source") == "ipfix" && s.Label("reason") == "connect_failed").Value >= 1);
+        }
+
+        using var listener = new TcpListener(IPAddress.Loopback, port);
+        listener.Start();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var accept = listener.AcceptTcpClientAsync(timeout.Token).AsTask();
+        while (!accept.IsCompleted)
+        {
+            exporter.Emit(Record(2));
+            await Task.WhenAny(accept, Task.Delay(100, timeout.Token));
+        }
+
+        using var client = await accept;
+        await UdpPorts.WaitUntilAsync(() => health.IsUp("ipfix", instance), TimeSpan.FromSeconds(10), "the instance up after the collector came back");
+        Assert.True(health.IsUp("ipfix"));
     }
 
     [Fact]

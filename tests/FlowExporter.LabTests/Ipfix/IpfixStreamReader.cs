@@ -40,7 +40,7 @@ internal static class IpfixStreamReader
                             at += n < 255 ? 1 + n : 3 + BinaryPrimitives.ReadUInt16BigEndian(body.AsSpan(at + 1));
                         }
 
-                        at += 5;
+                        at += 4 + 1 + 4 + 4; // handshake RTT, evidence, retransmissions both ways
                         found.Add((id, forwardPackets));
                     }
                 }
