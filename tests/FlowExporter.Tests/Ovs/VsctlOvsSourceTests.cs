@@ -12,11 +12,21 @@ public sealed class VsctlOvsSourceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>
+    /// The stand-in ovs-vsctl: a launcher written once that runs the current body with sh. Tests change only the body,
+    /// which is read, never executed: rewriting an executable that a test then runs at once fails now and then with
+    /// ETXTBSY, when another test's fork still holds the write descriptor (CI saw a recovery step fail so).
+    /// </summary>
     private string Script(string body)
     {
         var path = Path.Combine(_dir, "ovs-vsctl");
-        File.WriteAllText(path, "#!/bin/sh\n" + body + "\n");
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(path + ".body", body + "\n");
+        if (!File.Exists(path))
+        {
+            File.WriteAllText(path, "#!/bin/sh\nexec /bin/sh \"$0.body\" \"$@\"\n");
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         return path;
     }
 
