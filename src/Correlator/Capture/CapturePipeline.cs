@@ -41,9 +41,18 @@ public sealed class CapturePipeline
 
     public void Process(ushort captureInterface, in CapturedFrame frame)
     {
-        var stats = StatsFor(captureInterface);
-        stats.Count(frame.WireLength);
         var result = _decoder.Decode(frame.LinkType, frame.Data, ref _packet);
+        Account(captureInterface, result, _packet, frame.WireLength, frame.TimestampNanoseconds);
+    }
+
+    /// <summary>
+    /// Everything after the decoding, for a frame another thread decoded (<see cref="DecodedFrame"/>, a replayed file):
+    /// counts it, resolves a later fragment's ports, and accounts it to its connection, exactly as <see cref="Process"/>.
+    /// </summary>
+    public void Account(ushort captureInterface, DecodeResult result, in DecodedPacket packet, int wireLength, long timestampNanoseconds)
+    {
+        var stats = StatsFor(captureInterface);
+        stats.Count(wireLength);
         if (result != DecodeResult.Ip)
         {
             if (result == DecodeResult.NotIp)
@@ -55,34 +64,34 @@ public sealed class CapturePipeline
                 stats.CountMalformed(result);
             }
 
-            _tracker.Advance(frame.TimestampNanoseconds);
+            _tracker.Advance(timestampNanoseconds);
             return;
         }
 
-        var sourcePort = _packet.SourcePort;
-        var destinationPort = _packet.DestinationPort;
-        if (_packet.IsFragment && IpProtocol.HasPorts(_packet.Protocol))
+        var sourcePort = packet.SourcePort;
+        var destinationPort = packet.DestinationPort;
+        if (packet.IsFragment && IpProtocol.HasPorts(packet.Protocol))
         {
-            if (_packet.FragmentOffset == 0)
+            if (packet.FragmentOffset == 0)
             {
-                _fragments.Remember(_packet.Source, _packet.Destination, _packet.Protocol, _packet.FragmentId, sourcePort, destinationPort, frame.TimestampNanoseconds);
+                _fragments.Remember(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, sourcePort, destinationPort, timestampNanoseconds);
             }
-            else if (!_fragments.TryRecall(_packet.Source, _packet.Destination, _packet.Protocol, _packet.FragmentId, frame.TimestampNanoseconds, out sourcePort, out destinationPort))
+            else if (!_fragments.TryRecall(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, timestampNanoseconds, out sourcePort, out destinationPort))
             {
                 stats.CountIgnored(IgnoredReason.OrphanFragment);
-                _tracker.Advance(frame.TimestampNanoseconds);
+                _tracker.Advance(timestampNanoseconds);
                 return;
             }
         }
 
-        if (Volatile.Read(ref _probeTraffic) is { } probes && probes.Matches(_packet, sourcePort, destinationPort))
+        if (Volatile.Read(ref _probeTraffic) is { } probes && probes.Matches(packet, sourcePort, destinationPort))
         {
             stats.CountIgnored(IgnoredReason.Probe);
-            _tracker.Advance(frame.TimestampNanoseconds);
+            _tracker.Advance(timestampNanoseconds);
             return;
         }
 
-        if (!_tracker.Observe(captureInterface, _packet, sourcePort, destinationPort, frame.WireLength, frame.TimestampNanoseconds))
+        if (!_tracker.Observe(captureInterface, packet, sourcePort, destinationPort, wireLength, timestampNanoseconds))
         {
             stats.CountIgnored(IgnoredReason.TableFull);
         }

@@ -36,4 +36,18 @@ public sealed class CaptureSink
 
         _engine.Pipeline.Process(Id, frame);
     }
+
+    /// <summary>
+    /// Accounts one frame decoded on another thread (<see cref="DecodedFrame"/>) as captured on this interface; only
+    /// inside a <see cref="Batch"/>, like <see cref="Accept"/>.
+    /// </summary>
+    public void AcceptDecoded(in DecodedFrame frame)
+    {
+        if (!_engine.InBatch)
+        {
+            throw new InvalidOperationException($"capture interface {Name}: a frame was accepted outside a batch");
+        }
+
+        _engine.Pipeline.Account(Id, frame.Result, frame.Packet, frame.WireLength, frame.TimestampNanoseconds);
+    }
 }

@@ -65,10 +65,11 @@ public static class ReplayCommand
                 }
             }
 
-            var feed = new CaptureFileFeed(accounting.Engine, filter, path, reader.Interfaces);
+            var feed = new CaptureFileFeed(accounting.Engine, path);
+            using var decoding = new FileDecodingThread(reader, filter, accounting.Engine.Options.Decoder, cancellationToken);
             try
             {
-                feed.AcceptAll(reader);
+                feed.AcceptAll(decoding);
             }
             catch (IOException ex)
             {
@@ -78,7 +79,7 @@ public static class ReplayCommand
 
             if (reader.Problem is not null)
             {
-                await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {feed.Frames} frames were read before it").ConfigureAwait(false);
+                await error.WriteLineAsync($"flowexporter: replay: {path}: warning: {reader.Problem}; {decoding.Frames} frames were read before it").ConfigureAwait(false);
             }
 
             if (sinks.Length > 0)
