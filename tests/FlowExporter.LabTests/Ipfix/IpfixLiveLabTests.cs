@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using FlowExporter.LabTests.Ebpf;
 using FlowExporter.LabTests.Lab;
 using FlowExporter.LabTests.Support;
@@ -10,7 +12,8 @@ namespace FlowExporter.LabTests.Ipfix;
 /// The exporter capturing live (libpcap) on one end of a namespace pair, exporting to nfdump's nfcapd and pmacct's
 /// nfacctd on the host side, while tcpdump records the same interface: per connection, the records' deltas add up
 /// exactly to the exporter's final counters and to tshark's totals of the capture; a connection longer than the active
-/// timeout arrives as several records; one still open at SIGTERM arrives with flow end reason forced end.
+/// timeout arrives as several records; one still open at SIGTERM arrives with flow end reason forced end. And a TCP
+/// collector that is not listening yet: records counted dropped while capture goes on, later records once it listens.
 /// </summary>
 [Trait("Category", "Lab")]
 [Collection(IpfixCollectorsCollection.Name)]
@@ -116,6 +119,49 @@ public sealed class IpfixLiveLabTests
 
         Assert.Equal(expected.OrderBy(e => e.Key), printed.Where(p => expected.ContainsKey(p.Key)).OrderBy(p => p.Key));
     }
+
+    [Fact]
+    public async Task A_tcp_collector_down_counts_records_not_connected_while_capture_goes_on_and_gets_later_records_once_it_listens()
+    {
+        LabPrerequisites.Require("ip", "ethtool", "ping");
+        await using var lab = await VethPairLab.StartAsync();
+        await using var host = await HostLink.AddAsync(lab.NamespaceA);
+        var address = IPAddress.Parse(host.HostAddress);
+        int port;
+        using (var probe = new TcpListener(address, 0))
+        {
+            probe.Start();
+            port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        var collector = $"tcp://{host.HostAddress}:{port}";
+        var config = Path.Combine(lab.Directory, "config.yaml");
+        await File.WriteAllTextAsync(config, "ipfix:\n  active_timeout: 1s\n");
+        await using var exporter = await LabExporter.StartAsync(
+            lab.NamespaceA, ["--config", config, "--interface", lab.InterfaceA, "--node", "ipfix-live", "--ipfix", collector]);
+
+        // A ping five times a second: its connection sends a record (active timeout) about every second.
+        await using var ping = BackgroundProcess.Start(lab.NamespaceA, "ping", ["-n", "-i", "0.2", "-c", "600", VethPairLab.AddressB]);
+        var down = await exporter.ScrapeUntilAsync(s => Records(s, "not_connected") >= 2, TimeSpan.FromSeconds(30), "records counted not_connected while the collector is down");
+        Assert.Equal(0, Records(down, "sent"));
+        Assert.Equal(0, down.Named("flowexporter_ipfix_collector_up").Single().Value);
+        Assert.Equal(0, down.Named("flowexporter_source_instance_up").Single(s => s.Label("source") == "ipfix").Value);
+        Assert.True(down.Named("network_connection_packets_total").Where(s => s.Label("protocol") == "icmp").Sum(s => s.Value) >= 10, "the capture counts the pings meanwhile");
+
+        using var listener = new TcpListener(address, port);
+        listener.Start();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        using var client = await listener.AcceptTcpClientAsync(timeout.Token);
+        var (_, records) = await IpfixStreamReader.ReadAsync(client.GetStream(), 2, timeout.Token);
+        Assert.All(records, r => Assert.True(r.Template == 256 && r.Packets > 0, r.ToString()));
+        var up = await exporter.ScrapeUntilAsync(
+            s => Records(s, "sent") >= 2 && s.Named("flowexporter_ipfix_collector_up").Single().Value == 1, TimeSpan.FromSeconds(30), "records counted sent once the collector listens");
+        Assert.Equal(1, up.Named("flowexporter_source_instance_up").Single(s => s.Label("source") == "ipfix").Value);
+        Assert.True(Records(up, "not_connected") >= Records(down, "not_connected"));
+    }
+
+    private static double Records(IReadOnlyList<Sample> samples, string result) =>
+        samples.Named("flowexporter_ipfix_records_total").Where(s => s.Label("result") == result).Sum(s => s.Value);
 
     private static bool Is(NfdumpRawRecord record, LiveConnection key) =>
         (record.Source, record.SourcePort, record.Destination, record.DestinationPort, record.Protocol == 6 ? "tcp" : record.Protocol == 17 ? "udp" : "other")
