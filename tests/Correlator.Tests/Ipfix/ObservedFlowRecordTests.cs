@@ -126,6 +126,28 @@ public sealed class ObservedFlowRecordTests
         Assert.Equal((Many + 1, (Many + 1) * 100, (Many + 1) * 86), (record.Forward.Packets, record.Forward.Layer2Octets, record.Forward.IpOctets));
     }
 
+    /// <summary>
+    /// An engine that measures no IP octets or VLAN (the eBPF maps so far) leaves them 0: its records say 0 octets and
+    /// VLAN 0, and still carry its exact frame bytes and packets (layer2OctetDeltaCount, packetDeltaCount).
+    /// </summary>
+    [Fact]
+    public void Reports_without_ip_octets_send_records_with_zero_octets_and_the_exact_frame_bytes()
+    {
+        var observations = new Recorded(activeTimeout: TimeSpan.FromSeconds(60));
+        var key = ConnectionKey.Of(0, IpProtocol.Udp, Correlator.Net.IpAddress.Parse("10.0.0.9"), 40000, Correlator.Net.IpAddress.Parse("10.0.0.1"), 53, out var clientIsA);
+        observations.Observe(Sides(key, clientIsA, None, 1 * Second, 2 * Second, client: (300, 3, None), server: (500, 2, None)) with
+        {
+            IpBytesFromA = 0,
+            IpBytesFromB = 0,
+        });
+        observations.Tracker.EmitOpenRecords();
+
+        var record = Assert.Single(observations.Sink.Records);
+        Assert.Equal(new FlowCounts(0, 300, 3, 0), record.Forward);
+        Assert.Equal(new FlowCounts(0, 500, 2, 0), record.Reverse);
+        Assert.Equal((ushort)0, record.VlanId);
+    }
+
     /// <summary>An observation of both sides; IP octets are the frames' minus 14 bytes of Ethernet header each.</summary>
     private static ConnectionObservation Sides(ConnectionKey key, bool clientIsA, TcpFlags firstFlags, long first, long last, (ulong Bytes, ulong Packets, TcpFlags Flags) client, (ulong Bytes, ulong Packets, TcpFlags Flags) server)
     {
