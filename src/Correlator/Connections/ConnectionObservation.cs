@@ -36,4 +36,12 @@ public readonly record struct ConnectionObservation(
     public TcpFlags FlagsFromA { get; init; }
 
     public TcpFlags FlagsFromB { get; init; }
+
+    /// <summary>IP octets (IP header and payload) side A sent, for flow records' octetDeltaCount; 0 when the engine does not measure them.</summary>
+    public ulong IpBytesFromA { get; init; }
+
+    public ulong IpBytesFromB { get; init; }
+
+    /// <summary>The outermost 802.1Q VLAN of the first packet, for flow records' vlanId; 0 untagged or not known.</summary>
+    public ushort VlanId { get; init; }
 }

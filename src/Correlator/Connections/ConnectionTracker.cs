@@ -143,6 +143,8 @@ public sealed class ConnectionTracker
             {
                 return false;
             }
+
+            _records?.Opened(slot, observation.VlanId);
         }
 
         ref var connection = ref _table.ValueAt(slot);
@@ -151,6 +153,11 @@ public sealed class ConnectionTracker
         CountMany(ref connection, forward: !initiatorIsA, observation.BytesFromB, observation.PacketsFromB);
         var (flagsFromA, flagsFromB) = isTcp ? (observation.FlagsFromA, observation.FlagsFromB) : (TcpFlags.None, TcpFlags.None);
         var last = Math.Max(_now, observation.LastSeen);
+        if (_records is not null)
+        {
+            RecordObservation(slot, observation, initiatorIsA, flagsFromA, flagsFromB, last);
+        }
+
         if (_quality is not null)
         {
             var firstReset = ((flagsFromA | flagsFromB) & TcpFlags.Rst) == 0 || connection.Has(ConnectionFlags.Rst) ? (bool?)null
@@ -411,6 +418,18 @@ public sealed class ConnectionTracker
         }
 
         _records.Count(slot, fromInitiator, wireLength, packet.IpLength, flags, _now);
+    }
+
+    /// <summary>Counts another engine's report in its flow record, ending the record first when the active timeout is up.</summary>
+    private void RecordObservation(int slot, in ConnectionObservation observation, bool initiatorIsA, TcpFlags flagsFromA, TcpFlags flagsFromB, long last)
+    {
+        if (_records!.IsDue(slot, _now))
+        {
+            EmitRecord(slot, RecordEnd.ActiveTimeout);
+        }
+
+        _records.CountMany(slot, fromInitiator: initiatorIsA, observation.BytesFromA, observation.IpBytesFromA, observation.PacketsFromA, flagsFromA, _now, last);
+        _records.CountMany(slot, fromInitiator: !initiatorIsA, observation.BytesFromB, observation.IpBytesFromB, observation.PacketsFromB, flagsFromB, _now, last);
     }
 
     private void EmitRecord(int slot, RecordEnd end)

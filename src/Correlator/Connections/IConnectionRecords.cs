@@ -19,6 +19,12 @@ public interface IConnectionRecords
     void Count(int slot, bool fromInitiator, uint wireLength, int ipLength, TcpFlags tcpFlags, long now);
 
     /// <summary>
+    /// Several packets of one direction at once (another engine's report): their wire bytes, IP octets and the union
+    /// of their TCP flags, sent from <paramref name="first"/> to <paramref name="last"/>.
+    /// </summary>
+    void CountMany(int slot, bool fromInitiator, ulong wireBytes, ulong ipOctets, ulong packets, TcpFlags tcpFlags, long first, long last);
+
+    /// <summary>
     /// Ends the slot's current record (sent when it counted anything) and starts the next from zero.
     /// <paramref name="retransmissions"/> are the connection's totals since it opened (the record carries the delta).
     /// </summary>

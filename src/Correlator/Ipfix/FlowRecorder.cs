@@ -7,7 +7,8 @@ namespace FlowExporter.Correlator.Ipfix;
 /// <summary>
 /// The flow-record side of the connection table: per table slot, what the connection carried since its last record,
 /// kept in an array of its own so that a table without IPFIX pays neither memory nor time for it. The table calls
-/// <see cref="Opened"/> when a slot opens, <see cref="Count"/> for each packet, and <see cref="End"/> when a record is due
+/// <see cref="Opened"/> when a slot opens, <see cref="Count"/> for each packet (<see cref="CountMany"/> for another
+/// engine's report of several), and <see cref="End"/> when a record is due
 /// (<see cref="IsDue"/>: active timeout, checked on the connection's packets) or the connection ends.
 /// </summary>
 public sealed class FlowRecorder : IConnectionRecords
@@ -42,31 +43,35 @@ public sealed class FlowRecorder : IConnectionRecords
         _states[slot] = new FlowState { VlanId = vlanId };
     }
 
-    /// <summary>
-    /// True when the slot's current record has lasted the active timeout (or a packet count would overflow): emit it
-    /// before counting more.
-    /// </summary>
+    /// <summary>True when the slot's current record has lasted the active timeout: emit it before counting more.</summary>
     public bool IsDue(int slot, long now)
     {
         ref var state = ref _states[slot];
-        return state.Packets() != 0
-            && (now - state.Start >= _activeTimeout || state.Forward.Packets == uint.MaxValue || state.Reverse.Packets == uint.MaxValue);
+        return state.Packets() != 0 && now - state.Start >= _activeTimeout;
     }
 
-    public void Count(int slot, bool fromInitiator, uint wireLength, int ipLength, TcpFlags tcpFlags, long now)
+    public void Count(int slot, bool fromInitiator, uint wireLength, int ipLength, TcpFlags tcpFlags, long now) =>
+        CountMany(slot, fromInitiator, wireLength, (ulong)ipLength, 1, tcpFlags, now, now);
+
+    public void CountMany(int slot, bool fromInitiator, ulong wireBytes, ulong ipOctets, ulong packets, TcpFlags tcpFlags, long first, long last)
     {
+        if (packets == 0)
+        {
+            return;
+        }
+
         ref var state = ref _states[slot];
         if (state.Packets() == 0)
         {
-            state.Start = now;
+            state.Start = first;
         }
 
-        state.End = now;
+        state.End = Math.Max(state.End, last);
         ref var direction = ref fromInitiator ? ref state.Forward : ref state.Reverse;
-        direction.Layer2Octets += wireLength;
-        direction.IpOctets += (ulong)ipLength;
-        direction.Packets++;
-        direction.TcpFlags |= (byte)tcpFlags;
+        direction.Layer2Octets += wireBytes;
+        direction.IpOctets += ipOctets;
+        direction.Packets += packets;
+        (fromInitiator ? ref state.ForwardTcpFlags : ref state.ReverseTcpFlags) |= (byte)tcpFlags;
     }
 
     /// <summary>
@@ -96,8 +101,8 @@ public sealed class FlowRecorder : IConnectionRecords
             destinationPort,
             state.Start,
             state.End,
-            state.Forward.ToCounts(forwardRetransmissions),
-            state.Reverse.ToCounts(reverseRetransmissions),
+            state.Forward.ToCounts(state.ForwardTcpFlags, forwardRetransmissions),
+            state.Reverse.ToCounts(state.ReverseTcpFlags, reverseRetransmissions),
             state.VlanId,
             ReasonOf(end),
             evidence,
@@ -124,10 +129,12 @@ public sealed class FlowRecorder : IConnectionRecords
     {
         public ulong IpOctets;
         public ulong Layer2Octets;
-        public uint Packets;
-        public byte TcpFlags;
 
-        public readonly FlowCounts ToCounts(uint retransmissions) => new(IpOctets, Layer2Octets, Packets, TcpFlags, retransmissions);
+        // 64 bits like the IE: one report of another engine may carry any count. The flags sit in FlowState, where they
+        // fill padding instead of adding 8 bytes to each direction.
+        public ulong Packets;
+
+        public readonly FlowCounts ToCounts(byte tcpFlags, uint retransmissions) => new(IpOctets, Layer2Octets, Packets, tcpFlags, retransmissions);
     }
 
     [StructLayout(LayoutKind.Auto)]
@@ -141,11 +148,13 @@ public sealed class FlowRecorder : IConnectionRecords
         public DirectionState Forward;
         public DirectionState Reverse;
         public ushort VlanId;
+        public byte ForwardTcpFlags;
+        public byte ReverseTcpFlags;
 
         /// <summary>The connection's retransmission totals when its previous record was sent.</summary>
         public uint InitiatorRetransmissionsSent;
         public uint TargetRetransmissionsSent;
 
-        public readonly ulong Packets() => (ulong)Forward.Packets + Reverse.Packets;
+        public readonly ulong Packets() => Forward.Packets + Reverse.Packets;
     }
 }

@@ -4,7 +4,7 @@ using FlowExporter.LabTests.Support;
 
 namespace FlowExporter.LabTests.Ipfix;
 
-/// <summary>nfdump's collector (nfcapd) on a loopback UDP port, and its flows as <c>nfdump -o csv</c> prints them.</summary>
+/// <summary>nfdump's collector (nfcapd) on a UDP port (loopback unless told), and its flows as <c>nfdump</c> prints them.</summary>
 internal sealed class Nfcapd : IAsyncDisposable
 {
     private readonly string _directory;
@@ -19,12 +19,13 @@ internal sealed class Nfcapd : IAsyncDisposable
 
     public int Port { get; }
 
-    public static async Task<Nfcapd> StartAsync()
+    /// <param name="address">The address to bind (in the test's own namespace: the root one).</param>
+    public static async Task<Nfcapd> StartAsync(string address = "127.0.0.1")
     {
         LabPrerequisites.Require("nfcapd", "nfdump");
         var directory = Directory.CreateTempSubdirectory("fe-nfcapd-").FullName;
         var port = UdpPorts.Free();
-        var process = BackgroundProcess.Start(null, "nfcapd", ["-w", directory, "-p", port.ToString(CultureInfo.InvariantCulture), "-b", "127.0.0.1", "-t", "3600", "-B", "8000000"]);
+        var process = BackgroundProcess.Start(null, "nfcapd", ["-w", directory, "-p", port.ToString(CultureInfo.InvariantCulture), "-b", address, "-t", "3600", "-B", "8000000"]);
         await UdpPorts.WaitUntilAsync(() => UdpPorts.ReceiveQueue(port) is not null || process.HasExited, TimeSpan.FromSeconds(20), "nfcapd bound");
         if (process.HasExited)
         {
@@ -37,10 +38,23 @@ internal sealed class Nfcapd : IAsyncDisposable
     /// <summary>Lets nfcapd read what is queued, stops it (it writes its file) and reads the flows back.</summary>
     public async Task<IReadOnlyList<NfdumpFlow>> StopAndReadAsync()
     {
-        await UdpPorts.WaitUntilAsync(() => UdpPorts.ReceiveQueue(Port) is null or 0, TimeSpan.FromSeconds(30), "nfcapd drained its socket");
-        await _process.StopAsync(TimeSpan.FromSeconds(10));
+        await StopAsync();
         var result = await ProcessRunner.CheckAsync("nfdump", ["-R", _directory, "-o", "csv"], TimeSpan.FromSeconds(60));
         return NfdumpFlow.ParseCsv(result.StandardOutput);
+    }
+
+    /// <summary>As <see cref="StopAndReadAsync"/>, with every field nfdump stored (<c>-o raw</c>): end reasons and times too.</summary>
+    public async Task<IReadOnlyList<NfdumpRawRecord>> StopAndReadRawAsync()
+    {
+        await StopAsync();
+        var result = await ProcessRunner.CheckAsync("nfdump", ["-R", _directory, "-o", "raw"], TimeSpan.FromSeconds(60));
+        return NfdumpRawRecord.Parse(result.StandardOutput);
+    }
+
+    private async Task StopAsync()
+    {
+        await UdpPorts.WaitUntilAsync(() => UdpPorts.ReceiveQueue(Port) is null or 0, TimeSpan.FromSeconds(30), "nfcapd drained its socket");
+        await _process.StopAsync(TimeSpan.FromSeconds(10));
     }
 
     public async ValueTask DisposeAsync()
