@@ -65,6 +65,16 @@ internal sealed class CaptureHealthWriter
     private static readonly MetricFamily CaptureBytes = new(
         "network_capture_bytes_total", MetricType.Counter, "Wire bytes of the frames the capture delivered, by capture interface.");
 
+    private static readonly MetricFamily DuplicatePackets = new(
+        "network_capture_point_duplicate_packets_total",
+        MetricType.Counter,
+        "Packets a capture point saw of connections counted at another point (connections.count_at: node), left out of the connection series.");
+
+    private static readonly MetricFamily DuplicateBytes = new(
+        "network_capture_point_duplicate_bytes_total",
+        MetricType.Counter,
+        "Wire bytes a capture point saw of connections counted at another point (connections.count_at: node), left out of the connection series.");
+
     private static readonly MetricFamily Malformed = new(
         "network_capture_malformed_packets_total",
         MetricType.Counter,
@@ -162,6 +172,20 @@ internal sealed class CaptureHealthWriter
         {
             BeginInterface(writer, CaptureBytes, names, i);
             writer.Value(snapshot.Interfaces[i].Bytes);
+        }
+
+        writer.Family(DuplicatePackets);
+        for (var i = 0; i < snapshot.Interfaces.Count; i++)
+        {
+            BeginInterface(writer, DuplicatePackets, names, i);
+            writer.Value(i < snapshot.Duplicates.Count ? snapshot.Duplicates[i].Packets : 0);
+        }
+
+        writer.Family(DuplicateBytes);
+        for (var i = 0; i < snapshot.Interfaces.Count; i++)
+        {
+            BeginInterface(writer, DuplicateBytes, names, i);
+            writer.Value(i < snapshot.Duplicates.Count ? snapshot.Duplicates[i].Bytes : 0);
         }
 
         writer.Family(Malformed);

@@ -35,6 +35,9 @@ public sealed class ConnectionSnapshot
 
     public IReadOnlyList<InterfaceCaptureStats> Interfaces { get; private set; } = [];
 
+    /// <summary>Per capture point id, what it saw of connections counted at another point (may stop short of the last point).</summary>
+    public IReadOnlyList<PointDuplicates> Duplicates { get; private set; } = [];
+
     public int TrackedConnections { get; private set; }
 
     public int MaxConnections { get; private set; }
@@ -68,6 +71,7 @@ public sealed class ConnectionSnapshot
         QualityRejectedConnections = quality?.Store.RejectedConnections ?? 0;
         Lifecycle = pipeline.Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
         Interfaces = pipeline.Stats.Select(s => s.Copy()).ToArray();
+        Duplicates = pipeline.Tracker.Duplicates.Select(d => d.Copy()).ToArray();
         TrackedConnections = pipeline.Tracker.Count;
         MaxConnections = pipeline.Tracker.Capacity;
         SeriesCount = series.Count;

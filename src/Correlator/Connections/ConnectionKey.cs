@@ -7,7 +7,9 @@ namespace FlowExporter.Correlator.Connections;
 /// <summary>
 /// A connection's identity in the table: capture point, protocol and both endpoints in canonical order (endpoint A is
 /// the lower address, then port), so both directions of a connection find the same entry. VLAN tags and tunnel headers
-/// are not part of it: the same 5-tuple seen on one capture interface is one connection.
+/// are not part of it: the same 5-tuple seen on one capture interface is one connection. Counted once per node
+/// (<see cref="CountAt.Node"/>), the table finds a connection by this key with <see cref="Interface"/> 0 (the 5-tuple
+/// alone) and keeps the capture point that counts it in its entry.
 /// </summary>
 [StructLayout(LayoutKind.Auto)] // 40 bytes instead of 56: the addresses first, the small fields packed after them.
 public readonly record struct ConnectionKey(ushort Interface, byte Protocol, IpAddress AddressA, ushort PortA, IpAddress AddressB, ushort PortB)

@@ -13,6 +13,10 @@ namespace FlowExporter.Correlator.Connections;
 /// one way in (<see cref="Observe(ushort, in DecodedPacket, ushort, ushort, int, long)"/>); another engine's counts
 /// are the other (<see cref="Observe(in ConnectionObservation)"/>), with the same timeouts, caps, lifecycle counters
 /// and series. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
+/// A connection seen at several capture points is, by default (<see cref="CountAt.Node"/>), one entry found by its
+/// 5-tuple alone and owned by the first point that delivered a packet of it: that point's packets are counted (series,
+/// quality, records, lifecycle), the other points' only in their <see cref="Duplicates"/>, though they keep the
+/// connection alive. <see cref="CountAt.EveryPoint"/> keys the table by point and 5-tuple: an entry per point.
 /// Not thread-safe: one owner drives it.
 /// </summary>
 public sealed class ConnectionTracker
@@ -21,6 +25,8 @@ public sealed class ConnectionTracker
     private readonly SlotTable<ConnectionKey, Connection> _table;
     private readonly IConnectionSeries _series;
     private readonly Dictionary<int, LifecycleCounters> _lifecycle = [];
+    private readonly List<PointDuplicates> _duplicates = [];
+    private readonly bool _oncePerNode;
     private readonly long _timeout;
     private readonly long _linger;
     private readonly long _evictionMinIdle;
@@ -44,6 +50,7 @@ public sealed class ConnectionTracker
         _timeout = ToNanoseconds(options.Timeout);
         _linger = ToNanoseconds(options.CloseLinger);
         _evictionMinIdle = ToNanoseconds(options.EvictionMinIdle);
+        _oncePerNode = options.CountAt == CountAt.Node;
         _quality?.Attach(_table.Capacity);
     }
 
@@ -60,6 +67,13 @@ public sealed class ConnectionTracker
     public IEnumerable<LifecycleCounters> Lifecycle => _lifecycle.Values;
 
     /// <summary>
+    /// Per capture point (indexed by its id), what it saw of connections counted at another point; all zero when
+    /// every point counts its own (<see cref="CountAt.EveryPoint"/>). Points that never delivered a duplicate may be
+    /// missing from the end.
+    /// </summary>
+    public IReadOnlyList<PointDuplicates> Duplicates => _duplicates;
+
+    /// <summary>
     /// Accounts one packet (its wire length) to its connection; returns false when the table was full and the
     /// packet's new connection was dropped.
     /// </summary>
@@ -68,13 +82,19 @@ public sealed class ConnectionTracker
         Advance(now);
         var key = ConnectionKey.From(captureInterface, packet, sourcePort, destinationPort, out var sourceIsA);
         var flags = packet.Protocol == IpProtocol.Tcp ? packet.TcpFlags : TcpFlags.None;
-        var slot = _table.Find(key);
-        if (slot >= 0 && (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && _table.ValueAt(slot).IsClosing)
+        var slot = _table.Find(TableKey(key));
+        if (slot >= 0 && (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && _table.ValueAt(slot).IsClosing && _table.ValueAt(slot).Point == captureInterface)
         {
-            // A new SYN on a tuple whose connection already ended: that connection is over, this is a new one.
+            // A new SYN on a tuple whose connection already ended: that connection is over, this is a new one. At
+            // another point the SYN may be a late copy of the ended connection's own: only its owner's SYN restarts it.
             ref var ended = ref _table.ValueAt(slot);
             Close(slot, ended.Has(ConnectionFlags.Rst) ? CloseReason.Rst : CloseReason.Fin);
             slot = -1;
+        }
+
+        if (slot >= 0 && _table.ValueAt(slot).Point != captureInterface)
+        {
+            return CountDuplicate(slot, captureInterface, 1, (ulong)wireLength, _now);
         }
 
         if (slot < 0)
@@ -128,12 +148,19 @@ public sealed class ConnectionTracker
         var key = observation.Key;
         var isTcp = key.Protocol == IpProtocol.Tcp;
         var firstFlags = isTcp ? observation.FirstFlags : TcpFlags.None;
-        var slot = _table.Find(key);
-        if (slot >= 0 && (firstFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && _table.ValueAt(slot).IsClosing)
+        var slot = _table.Find(TableKey(key));
+        if (slot >= 0 && (firstFlags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn && _table.ValueAt(slot).IsClosing && _table.ValueAt(slot).Point == key.Interface)
         {
             ref var ended = ref _table.ValueAt(slot);
             Close(slot, ended.Has(ConnectionFlags.Rst) ? CloseReason.Rst : CloseReason.Fin);
             slot = -1;
+        }
+
+        if (slot >= 0 && _table.ValueAt(slot).Point != key.Interface)
+        {
+            CountDuplicate(slot, key.Interface, observation.PacketsFromA + observation.PacketsFromB, observation.BytesFromA + observation.BytesFromB, Math.Max(_now, observation.LastSeen));
+            Advance(observation.LastSeen);
+            return true;
         }
 
         if (slot < 0)
@@ -267,9 +294,10 @@ public sealed class ConnectionTracker
             return -1;
         }
 
-        var slot = _table.Add(key);
+        var slot = _table.Add(TableKey(key));
         var (initiatorIsA, evidence) = DecideInitiator(key, sourceIsA, flags);
         ref var connection = ref _table.ValueAt(slot);
+        connection.Point = key.Interface;
         connection.Time = _now;
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
@@ -323,8 +351,8 @@ public sealed class ConnectionTracker
     private void Unreachable(int icmpSlot, in DecodedPacket packet)
     {
         var key = ConnectionKey.Of(
-            _table.KeyAt(icmpSlot).Interface, packet.QuotedProtocol, packet.QuotedSource, packet.QuotedSourcePort, packet.QuotedDestination, packet.QuotedDestinationPort, out var sourceIsA);
-        var slot = _table.Find(key);
+            _table.ValueAt(icmpSlot).Point, packet.QuotedProtocol, packet.QuotedSource, packet.QuotedSourcePort, packet.QuotedDestination, packet.QuotedDestinationPort, out var sourceIsA);
+        var slot = _table.Find(TableKey(key));
         if (slot < 0)
         {
             return;
@@ -404,8 +432,7 @@ public sealed class ConnectionTracker
 
         _quality?.Closed(slot);
 
-        var key = _table.KeyAt(slot);
-        LifecycleFor(key.Interface, key.Protocol).Close(reason);
+        LifecycleFor(connection.Point, _table.KeyAt(slot).Protocol).Close(reason);
         _table.Remove(slot);
     }
 
@@ -439,7 +466,7 @@ public sealed class ConnectionTracker
         var retransmissions = _quality is null
             ? default
             : new RetransmissionTotals(_quality.Retransmissions(slot, fromInitiator: true), _quality.Retransmissions(slot, fromInitiator: false));
-        _records!.End(slot, _table.KeyAt(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, retransmissions, end);
+        _records!.End(slot, KeyOf(slot), connection.Has(ConnectionFlags.InitiatorIsA), connection.Evidence, rtt, retransmissions, end);
     }
 
     /// <summary>Counts one packet in its connection's entry, flushing first when a count would overflow.</summary>
@@ -492,6 +519,34 @@ public sealed class ConnectionTracker
         connection.BackwardBytes = 0;
         connection.ForwardPackets = 0;
         connection.BackwardPackets = 0;
+    }
+
+    /// <summary>The table's key for a connection: without its capture point when each connection counts once per node.</summary>
+    private ConnectionKey TableKey(in ConnectionKey key) => _oncePerNode ? key with { Interface = 0 } : key;
+
+    /// <summary>The key of the connection in <paramref name="slot"/> at the point that counts it.</summary>
+    private ConnectionKey KeyOf(int slot) => _table.KeyAt(slot) with { Interface = _table.ValueAt(slot).Point };
+
+    /// <summary>
+    /// Counts what <paramref name="point"/> saw of a connection another point counts, and keeps the connection alive
+    /// (its owner may see it less often, or stop first). Returns true: the packets were accounted.
+    /// </summary>
+    private bool CountDuplicate(int slot, ushort point, ulong packets, ulong bytes, long time)
+    {
+        while (_duplicates.Count <= point)
+        {
+            _duplicates.Add(new PointDuplicates());
+        }
+
+        _duplicates[point].Count((long)packets, (long)bytes);
+        ref var connection = ref _table.ValueAt(slot);
+        if (!connection.IsClosing)
+        {
+            connection.Time = Math.Max(connection.Time, time);
+            MoveToTail(ref _idle, slot);
+        }
+
+        return true;
     }
 
     private LifecycleCounters LifecycleFor(ushort captureInterface, byte protocol)
@@ -585,6 +640,9 @@ public sealed class ConnectionTracker
         /// <summary>Links in the idle list, or in the closing list once closing.</summary>
         public ListLinks Idle;
         public int Series;
+
+        /// <summary>The capture point whose packets are counted (the key's own point unless counted once per node).</summary>
+        public ushort Point;
 
         // Counted since the last flush into the series (forward: from the initiator); the entry is in cache for every
         // packet, the series is not.

@@ -23,4 +23,10 @@ public sealed record ConnectionTrackerOptions
     /// (<c>Series.ConnectionSeries</c>), not by the table, which knows series only through <see cref="IConnectionSeries"/>.
     /// </summary>
     public AggregationLevel Aggregation { get; init; } = AggregationLevel.Connection;
+
+    /// <summary>
+    /// Where a connection seen at several capture points is counted: once per node (one entry, at the first point that
+    /// delivered a packet of it) or once per point.
+    /// </summary>
+    public CountAt CountAt { get; init; } = CountAt.Node;
 }

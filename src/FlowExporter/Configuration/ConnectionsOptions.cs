@@ -19,6 +19,8 @@ public sealed record ConnectionsOptions
 
     public SeriesNaming Naming { get; init; } = SeriesNaming.Prometheus;
 
+    public CountAt CountAt { get; init; } = CountAt.Node;
+
     public ConnectionTrackerOptions ToTrackerOptions() => new()
     {
         Timeout = Timeout,
@@ -26,11 +28,12 @@ public sealed record ConnectionsOptions
         MaxConnections = Max,
         EvictionMinIdle = EvictionMinIdle,
         Aggregation = Aggregation,
+        CountAt = CountAt,
     };
 
     public static ConnectionsOptions FromConfiguration(IConfigurationSection section)
     {
-        ConfigReader.RejectUnknown(section, "timeout", "close_linger", "max", "max_series", "eviction_min_idle", "aggregation", "naming");
+        ConfigReader.RejectUnknown(section, "timeout", "close_linger", "max", "max_series", "eviction_min_idle", "aggregation", "naming", "count_at");
         return new ConnectionsOptions
         {
             Timeout = ConfigReader.Duration(section, "timeout", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1)),
@@ -47,6 +50,7 @@ public sealed record ConnectionsOptions
                 ("pod_pair", AggregationLevel.PodPair),
                 ("workload_pair", AggregationLevel.WorkloadPair)),
             Naming = ConfigReader.Enum(section, "naming", SeriesNaming.Prometheus, ("prometheus", SeriesNaming.Prometheus), ("skydive", SeriesNaming.Skydive)),
+            CountAt = ConfigReader.Enum(section, "count_at", CountAt.Node, ("node", CountAt.Node), ("every_point", CountAt.EveryPoint)),
         };
     }
 }

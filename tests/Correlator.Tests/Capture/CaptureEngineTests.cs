@@ -1,5 +1,6 @@
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Tests.Support;
 
 namespace FlowExporter.Correlator.Tests.Capture;
@@ -26,10 +27,13 @@ public sealed class CaptureEngineTests
         Assert.All(snapshot.Interfaces, stats => Assert.Equal(0, stats.Packets));
     }
 
-    [Fact]
-    public void Frames_of_a_batch_are_counted_on_the_interface_of_their_sink_and_join_one_table()
+    /// <summary>The same datagram on both interfaces: one connection counted once per node (the default), or one per interface.</summary>
+    [Theory]
+    [InlineData(CountAt.Node)]
+    [InlineData(CountAt.EveryPoint)]
+    public void Frames_of_a_batch_are_counted_on_the_interface_of_their_sink_and_join_one_table(CountAt countAt)
     {
-        var engine = new CaptureEngine(new CaptureEngineOptions { Node = "n" });
+        var engine = new CaptureEngine(new CaptureEngineOptions { Node = "n", Connections = new ConnectionTrackerOptions { CountAt = countAt } });
         var eth0 = engine.RegisterInterface("eth0");
         var eth1 = engine.RegisterInterface("eth1");
         var accepted = engine.Batch((First: eth0, Second: eth1), static sinks =>
@@ -47,7 +51,9 @@ public sealed class CaptureEngineTests
         Assert.Equal(2L * Udp.Length, snapshot.Interfaces[0].Bytes);
         Assert.Equal(1, snapshot.Interfaces[1].Packets);
         Assert.Equal(1500, snapshot.Interfaces[1].Bytes);
-        Assert.Equal(2, snapshot.TrackedConnections);
+        Assert.Equal(countAt == CountAt.Node ? 1 : 2, snapshot.TrackedConnections);
+        var duplicates = snapshot.Duplicates.Select(d => (d.Packets, d.Bytes)).ToArray();
+        Assert.Equal(countAt == CountAt.Node ? (1L, 1500L) : (0L, 0L), duplicates.ElementAtOrDefault(1));
         Assert.Equal(1_000_000_200, engine.Now);
     }
 

@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Quality;
@@ -17,7 +18,11 @@ public sealed class EntrySizeTests
         Assert.Equal(40, Unsafe.SizeOf<ConnectionKey>());
         Assert.Equal(32, Unsafe.SizeOf<TcpDirectionState>());
         Assert.Equal(112, Unsafe.SizeOf<ConnectionQuality>());
+        Assert.Equal(40, SizeOf(typeof(ConnectionTracker).GetNestedType("Connection", BindingFlags.NonPublic)!)); // the counting point fills what was padding
     }
+
+    private static int SizeOf(Type type) =>
+        (int)typeof(Unsafe).GetMethod(nameof(Unsafe.SizeOf))!.MakeGenericMethod(type).Invoke(null, null)!;
 
     [Fact]
     public void Per_series_structs_have_no_padding()

@@ -75,6 +75,20 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal(expected, Load(null, flags: new Dictionary<string, string?> { ["connections:aggregation"] = value }).Connections.ToTrackerOptions().Aggregation);
     }
 
+    [Theory]
+    [InlineData(null, CountAt.Node)]
+    [InlineData("node", CountAt.Node)]
+    [InlineData("every_point", CountAt.EveryPoint)]
+    public void Connections_count_once_per_node_unless_every_point_is_asked(string? value, CountAt expected)
+    {
+        var yaml = value is null ? "connections:\n  timeout: 60s\n" : $"connections:\n  count_at: {value}\n";
+        Assert.Equal(expected, Load(Write(yaml)).Connections.ToTrackerOptions().CountAt);
+        if (value is not null)
+        {
+            Assert.Equal(expected, Load(null, new Dictionary<string, string?> { ["FLOWEXPORTER_CONNECTIONS__COUNT_AT"] = value }).Connections.CountAt);
+        }
+    }
+
     [Fact]
     public void Quality_is_on_by_default_and_set_from_the_file_and_the_environment()
     {

@@ -45,6 +45,8 @@ public sealed class StrictConfigurationTests : IDisposable
     [InlineData("connections:\n  timout: 5s\n", "config: connections.timout: unknown key (did you mean timeout?)")]
     [InlineData("connections:\n  max: [1]\n", "config: connections.max: must be a single value, not a list or mapping")]
     [InlineData("connections:\n  naming: graphite\n", "config: connections.naming: 'graphite' is not one of prometheus, skydive")]
+    [InlineData("connections:\n  count_at: uplink\n", "config: connections.count_at: 'uplink' is not one of node, every_point")]
+    [InlineData("connections:\n  count_on: node\n", "config: connections.count_on: unknown key (did you mean count_at?)")]
     // quality
     [InlineData("quality:\n  enable: true\n", "config: quality.enable: unknown key (did you mean enabled?)")]
     [InlineData("quality:\n  enabled:\n    a: b\n", "config: quality.enabled: must be a single value, not a list or mapping")]
