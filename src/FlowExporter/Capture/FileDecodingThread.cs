@@ -86,9 +86,10 @@ internal sealed class FileDecodingThread : IDisposable
                 _full.Add(batch, _stop.Token);
             }
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
             // The replay stopped taking batches (it was cancelled or failed): nothing is waiting for the rest.
+            return;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
