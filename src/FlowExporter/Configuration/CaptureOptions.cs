@@ -35,11 +35,16 @@ public sealed record CaptureOptions
     /// <summary>Replay the file again and again (each pass rebased in time), so counters keep growing.</summary>
     public bool ReplayLoop { get; init; }
 
+    /// <summary>How live interfaces are counted (<c>capture.engine</c>); a replay is always libpcap's decoder.</summary>
+    public CaptureEngineKind Engine { get; init; } = CaptureEngineKind.Auto;
+
+    public EbpfOptions Ebpf { get; init; } = new();
+
     public bool Enabled => Interfaces.Count > 0 || ReplayFile is not null;
 
     public static CaptureOptions FromConfiguration(IConfigurationSection section)
     {
-        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous", "replay_file", "replay_loop");
+        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous", "replay_file", "replay_loop", "engine", "ebpf");
         var interfaces = ConfigReader.List(section, "interfaces");
         foreach (var name in interfaces)
         {
@@ -90,6 +95,9 @@ public sealed record CaptureOptions
             Promiscuous = ConfigReader.Bool(section, "promiscuous", false),
             ReplayFile = replayFile,
             ReplayLoop = replayLoop,
+            Engine = ConfigReader.Enum(
+                section, "engine", CaptureEngineKind.Auto, ("auto", CaptureEngineKind.Auto), ("ebpf", CaptureEngineKind.Ebpf), ("libpcap", CaptureEngineKind.Libpcap)),
+            Ebpf = EbpfOptions.FromConfiguration(section.GetSection("ebpf")),
         };
     }
 }

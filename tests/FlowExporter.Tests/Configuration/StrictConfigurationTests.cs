@@ -38,7 +38,10 @@ public sealed class StrictConfigurationTests : IDisposable
     // capture
     [InlineData("capture:\n  snaplenn: 96\n", "config: capture.snaplenn: unknown key (did you mean snaplen?)")]
     [InlineData("capture:\n  snaplen: big\n", "config: capture.snaplen: 'big' is not a whole number")]
-    [InlineData("capture: eth0\n", "config: capture: must be a mapping of keys (interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous, replay_file, replay_loop), not the value 'eth0'")]
+    [InlineData("capture: eth0\n", "config: capture: must be a mapping of keys (interfaces, bpf, snaplen, decapsulate, vxlan_ports, geneve_port, buffer_bytes, promiscuous, replay_file, replay_loop, engine, ebpf), not the value 'eth0'")]
+    [InlineData("capture:\n  engine: kernel\n", "config: capture.engine: 'kernel' is not one of auto, ebpf, libpcap")]
+    [InlineData("capture:\n  ebpf:\n    max_conections: 10\n", "config: capture.ebpf.max_conections: unknown key (did you mean max_connections?)")]
+    [InlineData("capture:\n  ebpf:\n    sweep_interval: 1ms\n", "config: capture.ebpf.sweep_interval: must be at least 0.01s")]
     [InlineData("capture:\n  interfaces:\n    name: eth0\n", "config: capture.interfaces.name: is not a list index: this key must be a list (- item)")]
     [InlineData("capture:\n  interfaces:\n    - [eth0]\n", "config: capture.interfaces.0: must be a single value, not a list or mapping")]
     // connections
