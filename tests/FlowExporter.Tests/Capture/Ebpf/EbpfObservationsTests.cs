@@ -13,9 +13,16 @@ public sealed class EbpfObservationsTests
     {
         var sample = Sample(IpAddress.Parse("10.0.0.1"), 50000, IpAddress.Parse("10.0.0.2"), 443) with
         {
-            BytesFromA = 1000, PacketsFromA = 10, BytesFromB = 20000, PacketsFromB = 15,
-            TcpFlagsFromA = TcpFlags.Syn | TcpFlags.Ack, TcpFlagsFromB = TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Fin,
-            FirstFromB = false, FirstPacketFlags = TcpFlags.Syn, FirstSeenNanoseconds = 5, LastSeenNanoseconds = 9,
+            BytesFromA = 1000,
+            PacketsFromA = 10,
+            BytesFromB = 20000,
+            PacketsFromB = 15,
+            TcpFlagsFromA = TcpFlags.Syn | TcpFlags.Ack,
+            TcpFlagsFromB = TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Fin,
+            FirstFromB = false,
+            FirstPacketFlags = TcpFlags.Syn,
+            FirstSeenNanoseconds = 5,
+            LastSeenNanoseconds = 9,
         };
         Assert.True(EbpfObservations.TryFrom(sample, index => index == 7 ? (ushort)3 : null, PlusOneSecond, out var observation));
         Assert.Equal(3, observation.Key.Interface);
@@ -33,8 +40,13 @@ public sealed class EbpfObservationsTests
     {
         var sample = Sample(IpAddress.Parse("10.0.0.9"), 443, IpAddress.Parse("10.0.0.1"), 50000) with
         {
-            BytesFromA = 7, PacketsFromA = 1, BytesFromB = 9, PacketsFromB = 2,
-            TcpFlagsFromA = TcpFlags.Rst, FirstFromB = true, FirstPacketFlags = TcpFlags.Syn,
+            BytesFromA = 7,
+            PacketsFromA = 1,
+            BytesFromB = 9,
+            PacketsFromB = 2,
+            TcpFlagsFromA = TcpFlags.Rst,
+            FirstFromB = true,
+            FirstPacketFlags = TcpFlags.Syn,
         };
         Assert.True(EbpfObservations.TryFrom(sample, _ => 0, PlusOneSecond, out var observation));
         Assert.Equal(IpAddress.Parse("10.0.0.1"), observation.Key.AddressA);
