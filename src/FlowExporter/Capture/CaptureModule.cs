@@ -1,3 +1,4 @@
+using FlowExporter.Capture.Points;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Endpoints;
@@ -30,6 +31,7 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
         }
         else
         {
+            services.AddSingleton<ICapturePointOpener, LibpcapPointOpener>();
             services.AddSingleton<LiveCapture>();
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
             services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());

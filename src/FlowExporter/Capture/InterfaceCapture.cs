@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FlowExporter.Capture.Points;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
@@ -13,14 +14,17 @@ namespace FlowExporter.Capture;
 /// <c>poll</c> outside any lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c> inside one
 /// batch of its <see cref="CaptureSink"/>. When the interface goes away the device is closed and re-opened with the
 /// shared <see cref="Backoff"/> (logged when it goes away and when it is back, and at most every ten minutes in
-/// between); kernel drop counters are
-/// kept cumulative across re-opens.
+/// between); kernel drop counters are kept cumulative across re-opens. A failure because the link itself is gone (no
+/// link of that name and index any more) ends the loop quietly: the capture point manager closes the point on the
+/// rtnetlink deletion, and a gone link is never retried.
 /// </summary>
 internal sealed unsafe partial class InterfaceCapture : IDisposable
 {
     private const int Batch = 1024;
     private readonly CaptureSink _sink;
     private readonly CaptureOptions _options;
+    private readonly int _bufferBytes;
+    private readonly int _index;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RateLimitedLog _stillFailing;
@@ -33,10 +37,15 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
     private uint _lastInterfaceDropped;
     private uint _lastReceived;
 
-    public InterfaceCapture(CaptureSink sink, CaptureOptions options, TimeProvider time, ILogger logger)
+    /// <param name="bufferBytes">The kernel ring libpcap asks for (the capture point's size by role).</param>
+    /// <param name="index">The link's ifindex when the point was planned: a failure while no link of this name has it
+    /// any more means the link is gone.</param>
+    public InterfaceCapture(CaptureSink sink, CaptureOptions options, int bufferBytes, int index, TimeProvider time, ILogger logger)
     {
         _sink = sink;
         _options = options;
+        _bufferBytes = bufferBytes;
+        _index = index;
         _time = time;
         _logger = logger;
         _stillFailing = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(10));
@@ -104,6 +113,14 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
+                if (IsGone())
+                {
+                    LastError = ex.Message;
+                    LastReason = "interface_missing";
+                    LogGone(_logger, Name, ex.Message);
+                    break;
+                }
+
                 Failed(ex, device is not null);
             }
             finally
@@ -145,6 +162,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
         }
     }
 
+    private bool IsGone() => NetlinkNative.IfNameToIndex(Name) != (uint)_index;
+
     public void Dispose()
     {
         if (_self.IsAllocated)
@@ -162,7 +181,7 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             Snaplen = _options.SnapLength,
             Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
             Immediate = true,
-            BufferSize = _options.BufferBytes,
+            BufferSize = _bufferBytes,
             ReadTimeout = 100,
         };
         device.Open(configuration);
@@ -277,6 +296,9 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')")]
     private static partial void LogOpen(ILogger logger, string @interface, int snapLength, string filter);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "capture: {Interface}: the link is gone ({Problem}); the point is closed, not retried")]
+    private static partial void LogGone(ILogger logger, string @interface, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} is back after {Attempts} retries")]
     private static partial void LogBack(ILogger logger, string @interface, int attempts);
