@@ -79,6 +79,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             LibPcapLiveDevice? device = null;
+            Exception? failure = null;
+            var failedWhileOpen = false;
             try
             {
                 device = Open();
@@ -113,15 +115,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
-                if (IsGone())
-                {
-                    LastError = ex.Message;
-                    LastReason = "interface_missing";
-                    LogGone(_logger, Name, ex.Message);
-                    break;
-                }
-
-                Failed(ex, device is not null);
+                failure = ex;
+                failedWhileOpen = device is not null;
             }
             finally
             {
@@ -136,6 +131,21 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             if (cancellationToken.IsCancellationRequested || !_backoff.Wait(cancellationToken))
             {
                 break;
+            }
+
+            // Judged after the first wait: a link being deleted fails the loop (ENETDOWN) while its name still exists,
+            // and the capture point manager usually closes the point on the rtnetlink event within that wait.
+            if (failure is not null)
+            {
+                if (IsGone())
+                {
+                    LastError = failure.Message;
+                    LastReason = "interface_missing";
+                    LogGone(_logger, Name, failure.Message);
+                    break;
+                }
+
+                Failed(failure, failedWhileOpen);
             }
         }
     }
