@@ -1,4 +1,5 @@
 using FlowExporter.Capture.Ebpf;
+using FlowExporter.Capture.Points;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Ipfix;
 using FlowExporter.Endpoints;
@@ -8,7 +9,7 @@ namespace FlowExporter.Capture;
 
 /// <summary>
 /// The capture source: live interfaces counted by libpcap (<see cref="LiveCapture"/>) or by the eBPF program
-/// (<see cref="EbpfCapture"/>), as <c>capture.engine</c> decides, or a replayed file (<see cref="FileReplayCapture"/>).
+/// (<see cref="EbpfPointOpener"/>, <see cref="EbpfSweepService"/>), as <c>capture.engine</c> decides, or a replayed file (<see cref="FileReplayCapture"/>).
 /// </summary>
 public sealed class CaptureModule : SourceModule<CaptureOptions>
 {
@@ -37,12 +38,17 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
             services.AddSingleton<FileReplayCapture>();
             services.AddHostedService(provider => provider.GetRequiredService<FileReplayCapture>());
         }
-        else if (decision.IsEbpf)
-        {
-            AddEbpf(services, decision);
-        }
         else
         {
+            if (decision.IsEbpf)
+            {
+                AddEbpf(services, decision);
+            }
+            else
+            {
+                services.AddSingleton<ICapturePointOpener, LibpcapPointOpener>();
+            }
+
             services.AddSingleton<LiveCapture>();
             services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<LiveCapture>());
             services.AddHostedService(provider => provider.GetRequiredService<LiveCapture>());
@@ -57,9 +63,11 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
         // Created by a factory so that the container disposes it (closes the object) after the capture has detached.
         services.AddSingleton(_ => decision.Program!);
         services.AddSingleton<EbpfInterfaceMap>();
-        services.AddSingleton<EbpfPointOpener>();
-        services.AddSingleton<EbpfCapture>();
-        services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<EbpfCapture>());
-        services.AddHostedService(provider => provider.GetRequiredService<EbpfCapture>());
+        services.AddSingleton<ICapturePointOpener, EbpfPointOpener>();
+
+        // Registered before the live capture, so it stops after it: its last sweep follows the detach of every point.
+        services.AddSingleton<EbpfSweepService>();
+        services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<EbpfSweepService>());
+        services.AddHostedService(provider => provider.GetRequiredService<EbpfSweepService>());
     }
 }

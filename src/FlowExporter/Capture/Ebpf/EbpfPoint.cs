@@ -1,22 +1,42 @@
+using FlowExporter.Capture.Points;
+
 namespace FlowExporter.Capture.Ebpf;
 
-/// <summary>One open eBPF capture point: disposing it detaches the program from the interface (once).</summary>
-public sealed partial class EbpfPoint : IAsyncDisposable, IDisposable
+/// <summary>
+/// One capture point counted by the eBPF program: capturing from the attach until disposed; disposing detaches the
+/// program from the interface (once). <see cref="Received"/> is the packets the sweeps took from it; the kernel drops
+/// nothing here (a full map is the engine's <c>map_full</c>, not the point's).
+/// </summary>
+public sealed partial class EbpfPoint : ICapturePointHandle, IDisposable
 {
     private readonly TcAttachment _attachment;
+    private readonly EbpfPointCounts _counts;
     private readonly ILogger _logger;
     private int _disposed;
 
-    internal EbpfPoint(string name, TcAttachment attachment, ILogger logger)
+    internal EbpfPoint(string name, TcAttachment attachment, EbpfPointCounts counts, ILogger logger)
     {
         Name = name;
         _attachment = attachment;
+        _counts = counts;
         _logger = logger;
     }
 
     public string Name { get; }
 
     public int InterfaceIndex => _attachment.InterfaceIndex;
+
+    public string Engine => EngineSelector.Ebpf;
+
+    public bool IsCapturing => Volatile.Read(ref _disposed) == 0;
+
+    public string? LastReason => null;
+
+    public long Received => _counts.Received;
+
+    public long KernelDropped => 0;
+
+    public long InterfaceDropped => 0;
 
     public void Dispose()
     {

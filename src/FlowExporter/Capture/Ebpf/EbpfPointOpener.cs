@@ -24,21 +24,21 @@ public sealed partial class EbpfPointOpener : ICapturePointOpener
         _logger = logger;
     }
 
-    public ValueTask<IAsyncDisposable> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
+    public ValueTask<ICapturePointHandle> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(point);
         cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult<IAsyncDisposable>(Open(point.Index, point.Name));
+        return ValueTask.FromResult<ICapturePointHandle>(Open(point.Index, point.Name));
     }
 
     /// <summary>Attaches to the interface now; throws <see cref="EbpfException"/> (classified) when it cannot.</summary>
     public EbpfPoint Open(int interfaceIndex, string name)
     {
         var sink = _accounting.RegisterInterface(name);
-        _interfaces.Set(interfaceIndex, sink.Id);
+        var counts = _interfaces.Set(interfaceIndex, sink.Id);
         var attachment = TcAttachment.Attach(_program, interfaceIndex);
         LogAttached(_logger, name, interfaceIndex, attachment.CreatedQdisc);
-        return new EbpfPoint(name, attachment, _logger);
+        return new EbpfPoint(name, attachment, counts, _logger);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: eBPF attached to {Interface} (index {Index}, ingress and egress; clsact created: {CreatedQdisc})")]

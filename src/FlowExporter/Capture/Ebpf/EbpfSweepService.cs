@@ -6,13 +6,13 @@ using FlowExporter.Sources;
 namespace FlowExporter.Capture.Ebpf;
 
 /// <summary>
-/// The live capture with the eBPF engine: the program attached to every configured interface (re-attached when the
-/// link comes back under a new index), and a sweep every <see cref="EbpfOptions.SweepInterval"/> that drains the
-/// program's maps (<see cref="EbpfSweeper"/>, no count lost between sweeps) into the connection table through
-/// <see cref="ConnectionAccounting.Observe"/>. Each interface is an instance of the capture source, as with libpcap.
-/// On stop it sweeps a last time and detaches every filter (and the clsact qdiscs it created).
+/// The eBPF engine's user-space half: every <see cref="EbpfOptions.SweepInterval"/> it drains the program's maps
+/// (<see cref="EbpfSweeper"/>: no count lost between sweeps) into the connection table through
+/// <see cref="ConnectionAccounting.Observe"/>, under the table's lock as a batch of frames is. The points themselves
+/// are opened and closed by the live capture through <see cref="EbpfPointOpener"/>; this service stops after it, so
+/// its last sweep collects what was counted until the filters were detached.
 /// </summary>
-public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
+public sealed partial class EbpfSweepService : BackgroundService, IMetricsContributor
 {
     private static readonly MetricFamily Dropped = new(
         "flowexporter_capture_dropped_total",
@@ -20,14 +20,13 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         "Packets the eBPF engine could not count, by reason: map_full (a new connection found the kernel map full; raise capture.ebpf.max_connections) or unknown_interface (counted on an interface that is no capture point).");
 
     private readonly ExporterOptions _options;
-    private readonly EbpfPointOpener _opener;
+    private readonly EbpfInterfaceMap _interfaces;
     private readonly ConnectionAccounting _accounting;
     private readonly SourceHealth _health;
     private readonly TimeProvider _time;
-    private readonly ILogger<EbpfCapture> _logger;
+    private readonly ILogger<EbpfSweepService> _logger;
     private readonly RateLimitedLog _warnings;
     private readonly EbpfSweeper _sweeper;
-    private readonly Dictionary<string, EbpfPoint> _points = new(StringComparer.Ordinal);
     private readonly List<EbpfConnectionSample> _samples = [];
     private readonly List<ConnectionObservation> _observations = [];
     private readonly Func<int, ushort?> _interfaceId;
@@ -35,20 +34,19 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
     private long _mapFull;
     private long _unknownInterface;
 
-    public EbpfCapture(
+    public EbpfSweepService(
         ExporterOptions options,
         EbpfProgram program,
-        EbpfPointOpener opener,
         EbpfInterfaceMap interfaces,
         ConnectionAccounting accounting,
         SourceHealth health,
         TimeProvider time,
-        ILogger<EbpfCapture> logger)
+        ILogger<EbpfSweepService> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(interfaces);
         _options = options;
-        _opener = opener;
+        _interfaces = interfaces;
         _accounting = accounting;
         _health = health;
         _time = time;
@@ -57,27 +55,16 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         _sweeper = new EbpfSweeper(program, time);
         _interfaceId = interfaces.Find;
         _toUnix = _sweeper.ToUnixNanoseconds;
-        health.Register(LiveCapture.SourceName);
-        foreach (var name in options.Capture.Interfaces)
-        {
-            health.RegisterInstance(LiveCapture.SourceName, name);
-            accounting.RegisterInterface(name);
-        }
     }
 
     public string CollectorName => "capture_ebpf";
 
     public void Write(ExpositionWriter writer)
     {
+        ArgumentNullException.ThrowIfNull(writer);
         writer.Family(Dropped);
         Sample(writer, "map_full", Interlocked.Read(ref _mapFull));
         Sample(writer, "unknown_interface", Interlocked.Read(ref _unknownInterface));
-    }
-
-    public override void Dispose()
-    {
-        DetachAll();
-        base.Dispose();
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -86,12 +73,10 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         using var timer = new PeriodicTimer(_options.Capture.Ebpf.SweepInterval, _time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                AttachConfigured();
                 SweepOnce(stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -99,58 +84,7 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         }
 
         SweepOnce(CancellationToken.None);
-        DetachAll();
         LogStopped(_logger);
-    }
-
-    /// <summary>Keeps one attachment per configured interface on the interface's current index.</summary>
-    private void AttachConfigured()
-    {
-        foreach (var name in _options.Capture.Interfaces)
-        {
-            var index = InterfaceIndexes.Of(name);
-            if (_points.TryGetValue(name, out var point))
-            {
-                if (point.InterfaceIndex == index)
-                {
-                    continue;
-                }
-
-                // The link is gone or came back as another device: its filters went with the old one.
-                _points.Remove(name);
-                point.Dispose();
-            }
-
-            if (index == 0)
-            {
-                MarkDown(name, "interface_missing", $"capture: interface {name} does not exist (yet); the eBPF program is attached when it appears");
-                continue;
-            }
-
-            try
-            {
-                _points[name] = _opener.Open(index, name);
-                _health.InstanceSucceeded(LiveCapture.SourceName, name, _time.GetUtcNow(), TimeSpan.Zero);
-            }
-            catch (EbpfException failure)
-            {
-                MarkDown(name, EngineSelector.Reason(failure.Kind), $"capture: attaching eBPF to {name} failed: {failure.Message}");
-            }
-        }
-    }
-
-    private void MarkDown(string name, string reason, string message)
-    {
-        if (_health.IsUp(LiveCapture.SourceName, name))
-        {
-            _health.InstanceFailed(LiveCapture.SourceName, name, reason, TimeSpan.Zero);
-        }
-        else
-        {
-            _health.InstanceDown(LiveCapture.SourceName, name, reason);
-        }
-
-        _warnings.Warn("attach:" + name, message);
     }
 
     private void SweepOnce(CancellationToken cancellationToken)
@@ -162,13 +96,15 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
             _sweeper.Sweep(_samples, cancellationToken);
             foreach (var sample in _samples)
             {
+                var packets = sample.PacketsFromA + sample.PacketsFromB;
                 if (EbpfObservations.TryFrom(sample, _interfaceId, _toUnix, out var observation))
                 {
                     _observations.Add(observation);
+                    _interfaces.CountReceived(sample.InterfaceIndex, packets);
                 }
                 else
                 {
-                    Interlocked.Add(ref _unknownInterface, (long)(sample.PacketsFromA + sample.PacketsFromB));
+                    Interlocked.Add(ref _unknownInterface, (long)packets);
                 }
             }
 
@@ -186,16 +122,6 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         }
     }
 
-    private void DetachAll()
-    {
-        foreach (var point in _points.Values)
-        {
-            point.Dispose();
-        }
-
-        _points.Clear();
-    }
-
     private void Sample(ExpositionWriter writer, string reason, long value)
     {
         writer.BeginSample(Dropped);
@@ -204,9 +130,9 @@ public sealed partial class EbpfCapture : BackgroundService, IMetricsContributor
         writer.Value(value);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "capture: stopping the eBPF engine (last sweep, then detach)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: stopping the eBPF sweeps (one last sweep)")]
     private static partial void LogStopping(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "capture: eBPF engine stopped, filters detached")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: eBPF sweeps stopped")]
     private static partial void LogStopped(ILogger logger);
 }
