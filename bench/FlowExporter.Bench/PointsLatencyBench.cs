@@ -118,7 +118,7 @@ internal static class PointsLatencyBench
         private readonly Dictionary<string, long> _opened = [];
         private readonly object _gate = new(); // Monitor.Wait/PulseAll: not a System.Threading.Lock
 
-        public ValueTask<IAsyncDisposable> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
+        public ValueTask<ICapturePointHandle> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
         {
             var now = Stopwatch.GetTimestamp();
             lock (_gate)
@@ -127,7 +127,7 @@ internal static class PointsLatencyBench
                 Monitor.PulseAll(_gate);
             }
 
-            return ValueTask.FromResult<IAsyncDisposable>(NoHandle.Instance);
+            return ValueTask.FromResult<ICapturePointHandle>(NoHandle.Instance);
         }
 
         public bool WaitFor(string name, TimeSpan timeout, out long openedAt)
@@ -151,9 +151,21 @@ internal static class PointsLatencyBench
         }
     }
 
-    private sealed class NoHandle : IAsyncDisposable
+    private sealed class NoHandle : ICapturePointHandle
     {
         public static readonly NoHandle Instance = new();
+
+        public string Engine => "none";
+
+        public bool IsCapturing => true;
+
+        public string? LastReason => null;
+
+        public long Received => 0;
+
+        public long KernelDropped => 0;
+
+        public long InterfaceDropped => 0;
 
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }

@@ -117,6 +117,21 @@ public sealed class CaptureEngine
         }
     }
 
+    /// <summary>
+    /// Accounts what another engine (an eBPF map sweep) saw of one connection since its last report; only inside a
+    /// <see cref="Batch"/>. Returns false when the table was full and the new connection was dropped (the table
+    /// counts it in <c>network_connections_dropped_total</c>).
+    /// </summary>
+    public bool Observe(in ConnectionObservation observation)
+    {
+        if (!InBatch)
+        {
+            throw new InvalidOperationException("a connection observation was accepted outside a batch");
+        }
+
+        return Pipeline.Tracker.Observe(observation);
+    }
+
     /// <summary>Ends the flow record of every open connection (forced end): at shutdown, or when a replayed file ends.</summary>
     public void EmitOpenRecords()
     {

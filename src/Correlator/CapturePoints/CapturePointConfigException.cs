@@ -7,6 +7,7 @@ public sealed class CapturePointConfigException : Exception
         : base($"{key}: {message}")
     {
         Key = key;
+        Problem = message;
     }
 
     public CapturePointConfigException()
@@ -27,4 +28,7 @@ public sealed class CapturePointConfigException : Exception
     }
 
     public string Key { get; }
+
+    /// <summary>What is wrong with the entry, without the key.</summary>
+    public string Problem { get; } = "";
 }

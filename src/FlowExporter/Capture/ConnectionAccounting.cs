@@ -1,5 +1,6 @@
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Capture;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Exposition;
 using FlowExporter.Correlator.Ipfix;
@@ -73,6 +74,22 @@ public sealed class ConnectionAccounting : IMetricsContributor
         var names = Engine.InterfaceNames;
         return id < names.Count ? names[id] : string.Empty;
     }
+
+    /// <summary>
+    /// Accounts what another engine (the eBPF sweep) saw of connections since its last report, under the table's lock as
+    /// a batch of frames is; returns how many new connections the full table dropped.
+    /// </summary>
+    public int Observe(IReadOnlyList<ConnectionObservation> observations) =>
+        Engine.Batch((Engine, observations), static state =>
+        {
+            var dropped = 0;
+            for (var i = 0; i < state.observations.Count; i++)
+            {
+                dropped += state.Engine.Observe(state.observations[i]) ? 0 : 1;
+            }
+
+            return dropped;
+        });
 
     /// <summary>Sends the flow record of every open connection (forced end): at shutdown, or when a replayed file ends.</summary>
     public void EmitOpenRecords() => Engine.EmitOpenRecords();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FlowExporter.Capture.Points;
 using FlowExporter.Configuration;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
@@ -13,14 +14,17 @@ namespace FlowExporter.Capture;
 /// <c>poll</c> outside any lock, then drains up to a batch of frames with a non-blocking <c>pcap_dispatch</c> inside one
 /// batch of its <see cref="CaptureSink"/>. When the interface goes away the device is closed and re-opened with the
 /// shared <see cref="Backoff"/> (logged when it goes away and when it is back, and at most every ten minutes in
-/// between); kernel drop counters are
-/// kept cumulative across re-opens.
+/// between); kernel drop counters are kept cumulative across re-opens. A failure because the link itself is gone (no
+/// link of that name and index any more) ends the loop quietly: the capture point manager closes the point on the
+/// rtnetlink deletion, and a gone link is never retried.
 /// </summary>
 internal sealed unsafe partial class InterfaceCapture : IDisposable
 {
     private const int Batch = 1024;
     private readonly CaptureSink _sink;
     private readonly CaptureOptions _options;
+    private readonly int _bufferBytes;
+    private readonly int _index;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly RateLimitedLog _stillFailing;
@@ -33,10 +37,15 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
     private uint _lastInterfaceDropped;
     private uint _lastReceived;
 
-    public InterfaceCapture(CaptureSink sink, CaptureOptions options, TimeProvider time, ILogger logger)
+    /// <param name="bufferBytes">The kernel ring libpcap asks for (the capture point's size by role).</param>
+    /// <param name="index">The link's ifindex when the point was planned: a failure while no link of this name has it
+    /// any more means the link is gone.</param>
+    public InterfaceCapture(CaptureSink sink, CaptureOptions options, int bufferBytes, int index, TimeProvider time, ILogger logger)
     {
         _sink = sink;
         _options = options;
+        _bufferBytes = bufferBytes;
+        _index = index;
         _time = time;
         _logger = logger;
         _stillFailing = new RateLimitedLog(logger, time, TimeSpan.FromMinutes(10));
@@ -70,6 +79,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
         while (!cancellationToken.IsCancellationRequested)
         {
             LibPcapLiveDevice? device = null;
+            Exception? failure = null;
+            var failedWhileOpen = false;
             try
             {
                 device = Open();
@@ -104,7 +115,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             }
             catch (Exception ex) when (ex is PcapException or InvalidOperationException or DllNotFoundException or CaptureLoopException)
             {
-                Failed(ex, device is not null);
+                failure = ex;
+                failedWhileOpen = device is not null;
             }
             finally
             {
@@ -119,6 +131,21 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             if (cancellationToken.IsCancellationRequested || !_backoff.Wait(cancellationToken))
             {
                 break;
+            }
+
+            // Judged after the first wait: a link being deleted fails the loop (ENETDOWN) while its name still exists,
+            // and the capture point manager usually closes the point on the rtnetlink event within that wait.
+            if (failure is not null)
+            {
+                if (IsGone())
+                {
+                    LastError = failure.Message;
+                    LastReason = "interface_missing";
+                    LogGone(_logger, Name, failure.Message);
+                    break;
+                }
+
+                Failed(failure, failedWhileOpen);
             }
         }
     }
@@ -145,6 +172,8 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
         }
     }
 
+    private bool IsGone() => NetlinkNative.IfNameToIndex(Name) != (uint)_index;
+
     public void Dispose()
     {
         if (_self.IsAllocated)
@@ -162,7 +191,7 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             Snaplen = _options.SnapLength,
             Mode = _options.Promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
             Immediate = true,
-            BufferSize = _options.BufferBytes,
+            BufferSize = _bufferBytes,
             ReadTimeout = 100,
         };
         device.Open(configuration);
@@ -277,6 +306,9 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} open (snaplen {SnapLength}, filter '{Filter}')")]
     private static partial void LogOpen(ILogger logger, string @interface, int snapLength, string filter);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "capture: {Interface}: the link is gone ({Problem}); the point is closed, not retried")]
+    private static partial void LogGone(ILogger logger, string @interface, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: {Interface} is back after {Attempts} retries")]
     private static partial void LogBack(ILogger logger, string @interface, int attempts);

@@ -43,6 +43,7 @@ public sealed record CommandLine(
           --interface NAME            capture interface, repeatable (capture.interfaces)
           --bpf EXPR                  capture filter (capture.bpf)
           --snaplen BYTES             bytes kept per frame (capture.snaplen)
+          --engine ENGINE             auto | ebpf | libpcap (capture.engine)
           --connection-timeout DUR    idle timeout, seconds or 30s/5m (connections.timeout)
           --aggregation LEVEL         connection | endpoint | pod_pair | workload_pair (connections.aggregation)
           --naming STYLE              prometheus | skydive (connections.naming)
@@ -60,6 +61,7 @@ public sealed record CommandLine(
         ["--node"] = "node",
         ["--bpf"] = "capture:bpf",
         ["--snaplen"] = "capture:snaplen",
+        ["--engine"] = "capture:engine",
         ["--connection-timeout"] = "connections:timeout",
         ["--aggregation"] = "connections:aggregation",
         ["--naming"] = "connections:naming",

@@ -1,10 +1,25 @@
+using FlowExporter.Correlator.CapturePoints;
 
 namespace FlowExporter.Configuration;
 
-/// <summary>The <c>capture</c> section: where and how packets are captured. No interface: capture is off.</summary>
+/// <summary>
+/// The <c>capture</c> section: where and how packets are captured. No interface and no discovery: capture is off.
+/// Which interfaces are captured is a set of selectors (docs/capture-points.md): names, globs and <c>!</c> excludes in
+/// <see cref="Interfaces"/>, discovery sources in <see cref="Discover"/>.
+/// </summary>
 public sealed record CaptureOptions
 {
+    /// <summary>Interface names and globs (<c>veth*</c>); an entry starting with <c>!</c> excludes.</summary>
     public IReadOnlyList<string> Interfaces { get; init; } = [];
+
+    /// <summary>Discovery sources: <c>ovs_pod_ports</c>, <c>uplinks</c>.</summary>
+    public IReadOnlyList<string> Discover { get; init; } = [];
+
+    /// <summary>At most this many capture points are open; matching interfaces beyond it are counted, never opened.</summary>
+    public int MaxPoints { get; init; } = CapturePointPolicy.DefaultMaxPoints;
+
+    /// <summary>The kernel buffer of a pod port (a point chosen by a glob or by discovery, not an uplink).</summary>
+    public int PodBufferBytes { get; init; } = CapturePointPolicy.DefaultPodPortBufferBytes;
 
     public string Bpf { get; init; } = string.Empty;
 
@@ -17,7 +32,7 @@ public sealed record CaptureOptions
 
     public int GenevePort { get; init; } = 6081;
 
-    /// <summary>The kernel buffer libpcap asks for, per interface.</summary>
+    /// <summary>The kernel buffer libpcap asks for on an uplink or an interface named explicitly.</summary>
     public int BufferBytes { get; init; } = 16 * 1024 * 1024;
 
     /// <summary>
@@ -35,23 +50,55 @@ public sealed record CaptureOptions
     /// <summary>Replay the file again and again (each pass rebased in time), so counters keep growing.</summary>
     public bool ReplayLoop { get; init; }
 
-    public bool Enabled => Interfaces.Count > 0 || ReplayFile is not null;
+    /// <summary>How live interfaces are counted (<c>capture.engine</c>); a replay is always libpcap's decoder.</summary>
+    public CaptureEngineKind Engine { get; init; } = CaptureEngineKind.Auto;
+
+    public EbpfOptions Ebpf { get; init; } = new();
+
+    public bool Enabled => Interfaces.Count > 0 || Discover.Count > 0 || ReplayFile is not null;
+
+    /// <summary>The parsed selectors (checked when the section was read).</summary>
+    public CaptureSelectors Selectors() => CaptureSelectors.Parse(Interfaces, Discover);
+
+    /// <summary>The bounds and ring sizes capture points are planned with.</summary>
+    public CapturePointPolicy Policy() => new(MaxPoints, BufferBytes, PodBufferBytes);
 
     public static CaptureOptions FromConfiguration(IConfigurationSection section)
     {
-        ConfigReader.RejectUnknown(section, "interfaces", "bpf", "snaplen", "decapsulate", "vxlan_ports", "geneve_port", "buffer_bytes", "promiscuous", "replay_file", "replay_loop");
+        ConfigReader.RejectUnknown(
+            section,
+            "interfaces",
+            "discover",
+            "bpf",
+            "snaplen",
+            "decapsulate",
+            "vxlan_ports",
+            "geneve_port",
+            "buffer_bytes",
+            "pod_buffer_bytes",
+            "max_points",
+            "promiscuous",
+            "replay_file",
+            "replay_loop",
+            "engine",
+            "ebpf");
         var interfaces = ConfigReader.List(section, "interfaces");
-        foreach (var name in interfaces)
+        for (var i = 0; i < interfaces.Count; i++)
         {
-            if (name.Length > 255 || name.Any(char.IsWhiteSpace))
-            {
-                throw new ConfigException(ConfigReader.Path(section, "interfaces"), $"'{name}' is not an interface name");
-            }
+            var entry = interfaces[i];
+            CheckSelector(section, "interfaces", i, entry, () => CaptureSelectors.Parse([entry], []));
         }
 
         if (interfaces.Distinct(StringComparer.Ordinal).Count() != interfaces.Count)
         {
             throw new ConfigException(ConfigReader.Path(section, "interfaces"), "an interface is listed twice");
+        }
+
+        var discover = ConfigReader.List(section, "discover");
+        for (var i = 0; i < discover.Count; i++)
+        {
+            var entry = discover[i];
+            CheckSelector(section, "discover", i, entry, () => CaptureSelectors.Parse([], [entry]));
         }
 
         var vxlanPorts = ConfigReader.List(section, "vxlan_ports");
@@ -72,6 +119,11 @@ public sealed record CaptureOptions
             throw new ConfigException(ConfigReader.Path(section, "replay_file"), "cannot be combined with capture.interfaces (replay is for testing and simulation)");
         }
 
+        if (replayFile is not null && discover.Count > 0)
+        {
+            throw new ConfigException(ConfigReader.Path(section, "replay_file"), "cannot be combined with capture.discover (replay is for testing and simulation)");
+        }
+
         var replayLoop = ConfigReader.Bool(section, "replay_loop", false);
         if (replayLoop && replayFile is null)
         {
@@ -81,6 +133,9 @@ public sealed record CaptureOptions
         return new CaptureOptions
         {
             Interfaces = interfaces,
+            Discover = discover,
+            MaxPoints = ConfigReader.Int(section, "max_points", CapturePointPolicy.DefaultMaxPoints, 1, 65_535),
+            PodBufferBytes = ConfigReader.Int(section, "pod_buffer_bytes", CapturePointPolicy.DefaultPodPortBufferBytes, 64 * 1024, 1 << 30),
             Bpf = ConfigReader.String(section, "bpf") ?? string.Empty,
             SnapLength = ConfigReader.Int(section, "snaplen", 128, 64, 262144),
             Decapsulate = ConfigReader.Bool(section, "decapsulate", true),
@@ -90,6 +145,22 @@ public sealed record CaptureOptions
             Promiscuous = ConfigReader.Bool(section, "promiscuous", false),
             ReplayFile = replayFile,
             ReplayLoop = replayLoop,
+            Engine = ConfigReader.Enum(
+                section, "engine", CaptureEngineKind.Auto, ("auto", CaptureEngineKind.Auto), ("ebpf", CaptureEngineKind.Ebpf), ("libpcap", CaptureEngineKind.Libpcap)),
+            Ebpf = EbpfOptions.FromConfiguration(section.GetSection("ebpf")),
         };
+    }
+
+    /// <summary>One list entry through the selector parser: a bad one stops the start naming the key and the entry (exit code 2).</summary>
+    private static void CheckSelector(IConfigurationSection section, string key, int index, string entry, Action parse)
+    {
+        try
+        {
+            parse();
+        }
+        catch (CapturePointConfigException error)
+        {
+            throw new ConfigException(ConfigReader.Path(section, $"{key}:{index}"), $"'{entry}': {error.Problem}");
+        }
     }
 }

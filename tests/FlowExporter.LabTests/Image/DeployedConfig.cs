@@ -5,7 +5,8 @@ namespace FlowExporter.LabTests.Image;
 
 /// <summary>
 /// The ConfigMap's config.yaml (deploy/k8s/04-configmap.yaml) and the SNMP Secret's files as the DaemonSet mounts
-/// them, written to a lab directory; only the capture interface (to the lab's) and the peer probes (off) are changed.
+/// them, written to a lab directory; only the capture points (the lab's interface instead of discovery: the lab's
+/// host has other OVS pod ports and uplinks) and the peer probes (off) are changed.
 /// </summary>
 public static class DeployedConfig
 {
@@ -15,7 +16,7 @@ public static class DeployedConfig
             File.ReadAllText(Path.Combine(repositoryRoot, "deploy", "k8s", "04-configmap.yaml")));
         var data = (Dictionary<object, object>)manifest["data"];
         var config = (string)data["config.yaml"];
-        const string Placeholder = "interfaces: [eth0]";
+        const string Placeholder = "discover: [ovs_pod_ports, uplinks]";
         Assert.Contains(Placeholder, config, StringComparison.Ordinal);
         // Peer probes find their peers through the Kubernetes source, which needs an API server: off in the lab.
         const string Probes = "probes:\n  enabled: true\n";

@@ -35,7 +35,10 @@ public sealed class LabExporter : IAsyncDisposable
     /// <param name="listenHost">The address to listen on (127.0.0.1 by default; 0.0.0.0 for peers in other namespaces).</param>
     public static async Task<LabExporter> StartAsync(string networkNamespace, IEnumerable<string> arguments, int port = 9004, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null, bool waitReady = true, string listenHost = "127.0.0.1")
     {
-        string[] command = [.. launcher ?? [], Executable, "--listen", $"{listenHost}:{port}", .. arguments];
+        // The lab tests were written for the libpcap engine (quality, capture counters): they run it unless they name
+        // an engine, where the default (auto) would take eBPF as root.
+        string[] engine = arguments.Any(a => a == "--engine" || a.StartsWith("--engine=", StringComparison.Ordinal)) ? [] : ["--engine", "libpcap"];
+        string[] command = [.. launcher ?? [], Executable, "--listen", $"{listenHost}:{port}", .. engine, .. arguments];
         var process = BackgroundProcess.Start(networkNamespace, command[0], command[1..], environment);
         var exporter = new LabExporter(networkNamespace, port, process);
         try

@@ -40,6 +40,8 @@ public sealed class DeployedConfigTests : IDisposable
         Assert.Equal(9004, options.Listen.Port);
         Assert.True(options.Capture.Enabled);
         Assert.False(options.Capture.Promiscuous);
+        Assert.Equal(["ovs_pod_ports", "uplinks"], options.Capture.Discover); // no node-specific interface name
+        Assert.Empty(options.Capture.Interfaces);
         Assert.True(options.Quality.Enabled);
         Assert.Equal(20_000, options.Quality.MaxSeries); // sized to the DaemonSet's memory limit (docs/deploy.md)
 

@@ -98,14 +98,14 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void DaemonSet_is_not_privileged_and_keeps_only_NET_RAW_and_NET_ADMIN()
+    public void DaemonSet_is_not_privileged_and_keeps_only_NET_RAW_NET_ADMIN_and_the_eBPF_engines_BPF_and_PERFMON()
     {
         var security = Exporter.SecurityContext;
         Assert.False(security.Privileged);
         Assert.False(security.AllowPrivilegeEscalation);
         Assert.True(security.ReadOnlyRootFilesystem);
         Assert.Equal(["ALL"], security.Capabilities.Drop);
-        Assert.Equal(["NET_RAW", "NET_ADMIN"], security.Capabilities.Add);
+        Assert.Equal(["NET_RAW", "NET_ADMIN", "BPF", "PERFMON"], security.Capabilities.Add);
 
         // UID 0 over the image's non-root default: the host's OVS socket is root's, mode 0750 (docs/deploy.md).
         Assert.Contains("\nUSER 65532:65532\n", File.ReadAllText(RepositoryFiles.PathOf("Containerfile")), StringComparison.Ordinal);

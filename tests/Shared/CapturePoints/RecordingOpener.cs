@@ -41,7 +41,7 @@ public sealed class RecordingOpener(TimeProvider time) : ICapturePointOpener
         }
     }
 
-    public ValueTask<IAsyncDisposable> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
+    public ValueTask<ICapturePointHandle> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
     {
         if (Failing.Contains(point.Name))
         {
@@ -58,11 +58,23 @@ public sealed class RecordingOpener(TimeProvider time) : ICapturePointOpener
         }
 
         _log.Writer.TryWrite(("open", point, _time.GetTimestamp()));
-        return ValueTask.FromResult<IAsyncDisposable>(new Handle(this, point));
+        return ValueTask.FromResult<ICapturePointHandle>(new Handle(this, point));
     }
 
-    private sealed class Handle(RecordingOpener owner, PlannedPoint point) : IAsyncDisposable
+    private sealed class Handle(RecordingOpener owner, PlannedPoint point) : ICapturePointHandle
     {
+        public string Engine => "recording";
+
+        public bool IsCapturing => true;
+
+        public string? LastReason => null;
+
+        public long Received => 0;
+
+        public long KernelDropped => 0;
+
+        public long InterfaceDropped => 0;
+
         public ValueTask DisposeAsync()
         {
             lock (owner._gate)

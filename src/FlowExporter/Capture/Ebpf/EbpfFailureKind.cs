@@ -1,9 +1,9 @@
 namespace FlowExporter.Capture.Ebpf;
 
-/// <summary>Why the eBPF engine could not load or attach: what a future <c>capture.engine: auto</c> names when it falls back to libpcap.</summary>
+/// <summary>Why the eBPF engine could not load or attach: what <c>capture.engine: auto</c> names when it falls back to libpcap.</summary>
 public enum EbpfFailureKind
 {
-    /// <summary>EPERM: the process lacks CAP_BPF / CAP_NET_ADMIN (or CAP_SYS_ADMIN on older kernels).</summary>
+    /// <summary>EPERM/EACCES: the process lacks CAP_BPF, CAP_PERFMON or CAP_NET_ADMIN (or CAP_SYS_ADMIN on older kernels).</summary>
     MissingCapability,
 
     /// <summary>The kernel has no clsact qdisc or cls_bpf classifier (EOPNOTSUPP, ENOENT or EINVAL from tc).</summary>

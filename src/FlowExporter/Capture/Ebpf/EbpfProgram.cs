@@ -115,7 +115,7 @@ public sealed class EbpfProgram : IDisposable
         }
 
         return errno is LinuxErrno.Eperm or LinuxErrno.Eacces
-            ? new EbpfException(EbpfFailureKind.MissingCapability, errno, $"loading the eBPF program was refused ({LinuxErrno.Describe(errno)}): the process needs CAP_BPF and CAP_NET_ADMIN")
+            ? new EbpfException(EbpfFailureKind.MissingCapability, errno, $"loading the eBPF program was refused ({LinuxErrno.Describe(errno)}): the process needs CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN to attach)")
             : new EbpfException(EbpfFailureKind.Other, errno, $"loading the eBPF program failed: {LinuxErrno.Describe(errno)}; libbpf said: {string.Join(" | ", log.Lines.TakeLast(5))}");
     }
 

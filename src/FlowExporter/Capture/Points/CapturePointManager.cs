@@ -17,7 +17,7 @@ internal sealed class CapturePointManager : IAsyncDisposable
     private readonly CapturePointPolicy _policy;
     private readonly ICapturePointOpener _opener;
     private readonly ILogger _logger;
-    private readonly Dictionary<CapturePointKey, (PlannedPoint Point, IAsyncDisposable Handle)> _open = [];
+    private readonly Dictionary<CapturePointKey, (PlannedPoint Point, ICapturePointHandle Handle)> _open = [];
     private readonly HashSet<CapturePointKey> _failed = [];
     private readonly HashSet<CapturePointKey> _loggedOverLimit = [];
     private readonly Channel<IReadOnlySet<string>> _podPorts = Channel.CreateBounded<IReadOnlySet<string>>(
@@ -41,6 +41,9 @@ internal sealed class CapturePointManager : IAsyncDisposable
     }
 
     public CapturePointStatus Status { get; private set; } = CapturePointStatus.Empty;
+
+    /// <summary>True once the first picture of the links has been planned: before it, a missing name is not yet known to be missing.</summary>
+    public bool Synchronized => !ReferenceEquals(Status, CapturePointStatus.Empty);
 
     public long Opens => Interlocked.Read(ref _opens);
 

@@ -3,11 +3,15 @@ using FlowExporter.Correlator.CapturePoints;
 namespace FlowExporter.Capture.Points;
 
 /// <summary>
-/// Opens a capture on one planned point (libpcap on the interface, with the point's ring size). The capture
-/// composition plugs its engine in here; the manager decides when. Disposing the returned handle closes the capture.
+/// Opens a capture on one planned point (an interface, with the point's ring size) with one capture engine; the
+/// <see cref="CapturePointManager"/> decides when. Registered once in the container (<see cref="CaptureModule"/>), so
+/// an engine is chosen by registering another implementation.
 /// </summary>
 public interface ICapturePointOpener
 {
-    /// <summary>Throws when the point cannot be opened; the manager logs it and tries again only when the link changes.</summary>
-    ValueTask<IAsyncDisposable> OpenAsync(PlannedPoint point, CancellationToken cancellationToken);
+    /// <summary>
+    /// Starts capturing <paramref name="point"/>; the handle reports whether it captures. Throws only when the point
+    /// cannot be attempted at all; the manager logs it and tries again only when the link changes.
+    /// </summary>
+    ValueTask<ICapturePointHandle> OpenAsync(PlannedPoint point, CancellationToken cancellationToken);
 }

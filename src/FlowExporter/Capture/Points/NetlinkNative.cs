@@ -55,4 +55,8 @@ internal static unsafe partial class NetlinkNative
 
     [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
     public static partial int Close(int fd);
+
+    /// <summary>if_nametoindex(3): the index of the link now called <paramref name="name"/>, 0 when there is none.</summary>
+    [LibraryImport(Libc, EntryPoint = "if_nametoindex", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint IfNameToIndex(string name);
 }
