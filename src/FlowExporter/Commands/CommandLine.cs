@@ -40,7 +40,7 @@ public sealed record CommandLine(
           --config FILE               YAML configuration file
           --listen HOST:PORT          listen address (listen)
           --node NAME                 node label (node; default NODE_NAME, else the host name)
-          --interface NAME            capture interface, repeatable (capture.interfaces)
+          --interface NAME            capture interface or glob (veth*; !glob excludes), repeatable (capture.interfaces)
           --bpf EXPR                  capture filter (capture.bpf)
           --snaplen BYTES             bytes kept per frame (capture.snaplen)
           --engine ENGINE             auto | ebpf | libpcap (capture.engine)

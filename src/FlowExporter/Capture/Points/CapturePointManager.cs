@@ -17,6 +17,7 @@ internal sealed class CapturePointManager : IAsyncDisposable
     private readonly CapturePointPolicy _policy;
     private readonly ICapturePointOpener _opener;
     private readonly ILogger _logger;
+    private readonly Func<CapturePointKey, bool> _linkExists;
     private readonly Dictionary<CapturePointKey, (PlannedPoint Point, ICapturePointHandle Handle)> _open = [];
     private readonly HashSet<CapturePointKey> _failed = [];
     private readonly HashSet<CapturePointKey> _loggedOverLimit = [];
@@ -32,12 +33,14 @@ internal sealed class CapturePointManager : IAsyncDisposable
     private long _closes;
     private long _failedOpens;
 
-    public CapturePointManager(CaptureSelectors selectors, CapturePointPolicy policy, ICapturePointOpener opener, ILogger logger)
+    /// <param name="linkExists">Whether a link of that index and name exists now (by default, asked of the kernel).</param>
+    public CapturePointManager(CaptureSelectors selectors, CapturePointPolicy policy, ICapturePointOpener opener, ILogger logger, Func<CapturePointKey, bool>? linkExists = null)
     {
         _selectors = selectors;
         _policy = policy;
         _opener = opener;
         _logger = logger;
+        _linkExists = linkExists ?? (key => NetlinkNative.IfNameToIndex(key.Name) == (uint)key.Index);
     }
 
     public CapturePointStatus Status { get; private set; } = CapturePointStatus.Empty;
@@ -198,6 +201,13 @@ internal sealed class CapturePointManager : IAsyncDisposable
         catch (Exception error)
         {
             _logger.LogDebug("capture point {Interface} closing: {Error}", key.Name, error.Message);
+        }
+
+        // Deleting a link first takes it down (RTM_NEWLINK, down) and then deletes it (RTM_DELLINK): a point closed on
+        // the first is said gone when its link is no longer there, so that the one line says what happened.
+        if (reason == CloseReason.Down && !_linkExists(key))
+        {
+            reason = CloseReason.Gone;
         }
 
         _logger.LogInformation("capture point {Interface} (ifindex {Index}) closed: {Reason}", key.Name, key.Index, Describe(reason));

@@ -17,6 +17,7 @@ public sealed class CapturePointManagerTests : IAsyncLifetime
     private CancellationTokenSource _stop = new();
     private readonly Dictionary<int, LinkInfo> _links = [];
     private int[] _uplinks = [];
+    private readonly HashSet<CapturePointKey> _deletedInKernel = [];
     private CapturePointManager _manager = null!;
     private Task _run = Task.CompletedTask;
 
@@ -64,9 +65,27 @@ public sealed class CapturePointManagerTests : IAsyncLifetime
         Publish(Change(Link(6, "veth1a") with { OperState = LinkOperState.LowerLayerDown }));
         Assert.Equal(("close", "veth1a"), await Next());
         await Until(() => _manager.Status.Waiting.Count == 1);
+        Assert.Contains(_log.Lines, l => l.Text == "capture point veth1a (ifindex 6) closed: the link is down (opened again when it comes up)");
 
         Publish(Change(Link(6, "veth1a")));
         Assert.Equal(("open", "veth1a"), await Next());
+    }
+
+    [Fact]
+    public async Task A_link_deleted_while_its_down_message_is_read_is_said_gone_in_its_one_close_line()
+    {
+        Publish(Add(Link(6, "veth1a")));
+        Assert.Equal(("open", "veth1a"), await Next());
+
+        // Deleting a link sends RTM_NEWLINK (down) and then RTM_DELLINK; by the time the first is read the link is gone.
+        _deletedInKernel.Add(new CapturePointKey(6, "veth1a"));
+        Publish(Change(Link(6, "veth1a") with { OperState = LinkOperState.Down }));
+        Assert.Equal(("close", "veth1a"), await Next());
+        Publish(Remove(6));
+        await Until(() => _manager.Status.Waiting.Count == 0 && _manager.Status.Open.Count == 0);
+
+        var line = Assert.Single(_log.Lines, l => l.Text.Contains("veth1a") && l.Text.Contains("closed"));
+        Assert.Equal("capture point veth1a (ifindex 6) closed: the link is gone (deleted, renamed or moved to another namespace)", line.Text);
     }
 
     [Fact]
@@ -134,7 +153,7 @@ public sealed class CapturePointManagerTests : IAsyncLifetime
     private void Start(CaptureSelectors selectors, CapturePointPolicy policy)
     {
         _stop = new CancellationTokenSource();
-        _manager = new CapturePointManager(selectors, policy, _opener, _log);
+        _manager = new CapturePointManager(selectors, policy, _opener, _log, key => !_deletedInKernel.Contains(key));
         _run = _manager.RunAsync(_updates.Reader, _stop.Token);
     }
 
