@@ -121,6 +121,7 @@ if [ "$mode" = soak ]; then
   cat > "$out/exporter.yaml" <<EOF
 capture:
   interfaces: [eth0]
+  engine: libpcap   # the soak measures the libpcap engine: frames, ring drops, its quality path
 connections:
   timeout: ${timeout}s
   max: $max
@@ -248,6 +249,7 @@ else
   cat > "$out/exporter.yaml" <<EOF
 capture:
   interfaces: [eth0]
+  engine: libpcap   # the soak measures the libpcap engine: frames, ring drops, its quality path
 connections:
   timeout: 3600s
   max: $((connections + 10000))

@@ -11,6 +11,7 @@ public sealed partial class CaptureEngineReport : IHostedService
 {
     private readonly string _engine;
     private readonly string? _fallbackWarning;
+    private readonly string? _why;
     private readonly ILogger<CaptureEngineReport> _logger;
 
     public CaptureEngineReport(EngineDecision<EbpfProgram> decision, IMetricFactory factory, ILogger<CaptureEngineReport> logger)
@@ -19,6 +20,7 @@ public sealed partial class CaptureEngineReport : IHostedService
         ArgumentNullException.ThrowIfNull(factory);
         _engine = decision.Engine;
         _fallbackWarning = decision.FallbackWarning;
+        _why = decision.Why;
         _logger = logger;
         factory.CreateGauge("flowexporter_capture_engine_info", "The engine that counts live capture points: ebpf or libpcap (always 1).", ["engine"])
             .WithLabels(_engine)
@@ -30,6 +32,10 @@ public sealed partial class CaptureEngineReport : IHostedService
         if (_fallbackWarning is { } warning)
         {
             LogFallback(_logger, warning);
+        }
+        else if (_why is { } why)
+        {
+            LogEngineBecause(_logger, _engine, why);
         }
         else
         {
@@ -46,4 +52,7 @@ public sealed partial class CaptureEngineReport : IHostedService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "capture: engine {Engine}")]
     private static partial void LogEngine(ILogger logger, string engine);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "capture: engine {Engine} ({Why})")]
+    private static partial void LogEngineBecause(ILogger logger, string engine, string why);
 }

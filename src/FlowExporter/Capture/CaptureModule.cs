@@ -29,8 +29,9 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
         });
         services.AddSingleton<IMetricsContributor>(provider => provider.GetRequiredService<ConnectionAccounting>());
         // The engine is decided once, here at start: a replay is always libpcap's decoder; auto falls back to libpcap
-        // when the program cannot load, ebpf stops the start (a ConfigException, exit 2).
-        var decision = EngineSelector.Decide(options.Engine, replay: options.ReplayFile is not null, () => LoadProgram(options.Ebpf));
+        // when the program cannot load or a capture filter is set, ebpf stops the start then (a ConfigException, exit 2).
+        var decision = EngineSelector.Decide(
+            options.Engine, replay: options.ReplayFile is not null, () => LoadProgram(options.Ebpf), captureFilter: !string.IsNullOrWhiteSpace(options.Bpf));
         services.AddSingleton(decision);
         services.AddHostedService<CaptureEngineReport>();
         if (options.ReplayFile is not null)

@@ -35,7 +35,7 @@ public sealed class ConnectionObservationTests
             var time = frame.TimestampNanoseconds;
             var captureInterface = (ushort)Math.Min(frame.InterfaceId, ushort.MaxValue);
             if (decoder.Decode(frame.LinkType, frame.Data, ref packet) != DecodeResult.Ip
-                || !Ports(fragments, packet, time, out var sourcePort, out var destinationPort))
+                || !FragmentPorts.Resolve(fragments, packet, time, out var sourcePort, out var destinationPort))
             {
                 frames.Tracker.Advance(time);
                 observations.Tracker.Advance(time);
@@ -217,25 +217,6 @@ public sealed class ConnectionObservationTests
 
     private static ConnectionKey Key(byte protocol, string source, ushort sourcePort, string destination, ushort destinationPort, out bool sourceIsA) =>
         ConnectionKey.Of(0, protocol, Correlator.Net.IpAddress.Parse(source), sourcePort, Correlator.Net.IpAddress.Parse(destination), destinationPort, out sourceIsA);
-
-    /// <summary>The ports the pipeline gives a packet (a later fragment takes its first fragment's); false: an orphan fragment.</summary>
-    private static bool Ports(FragmentTracker fragments, in DecodedPacket packet, long time, out ushort sourcePort, out ushort destinationPort)
-    {
-        sourcePort = packet.SourcePort;
-        destinationPort = packet.DestinationPort;
-        if (!packet.IsFragment || !IpProtocol.HasPorts(packet.Protocol))
-        {
-            return true;
-        }
-
-        if (packet.FragmentOffset == 0)
-        {
-            fragments.Remember(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, sourcePort, destinationPort, time);
-            return true;
-        }
-
-        return fragments.TryRecall(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, time, out sourcePort, out destinationPort);
-    }
 
     /// <summary>A connection table with its series (and quality, when asked), as the exporter composes it.</summary>
     private sealed class Table

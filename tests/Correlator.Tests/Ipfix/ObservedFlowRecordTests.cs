@@ -183,7 +183,7 @@ public sealed class ObservedFlowRecordTests
                 var time = frame.TimestampNanoseconds;
                 var captureInterface = (ushort)Math.Min(frame.InterfaceId, ushort.MaxValue);
                 if (decoder.Decode(frame.LinkType, frame.Data, ref packet) != DecodeResult.Ip
-                    || !Ports(fragments, packet, time, out var sourcePort, out var destinationPort))
+                    || !FragmentPorts.Resolve(fragments, packet, time, out var sourcePort, out var destinationPort))
                 {
                     frames.Tracker.Advance(time);
                     observations.Tracker.Advance(time);
@@ -223,25 +223,6 @@ public sealed class ObservedFlowRecordTests
         }
 
         return (frames.Sink.Records, observations.Sink.Records);
-    }
-
-    /// <summary>The ports the pipeline gives a packet (a later fragment takes its first fragment's); false: an orphan fragment.</summary>
-    private static bool Ports(FragmentTracker fragments, in DecodedPacket packet, long time, out ushort sourcePort, out ushort destinationPort)
-    {
-        sourcePort = packet.SourcePort;
-        destinationPort = packet.DestinationPort;
-        if (!packet.IsFragment || !IpProtocol.HasPorts(packet.Protocol))
-        {
-            return true;
-        }
-
-        if (packet.FragmentOffset == 0)
-        {
-            fragments.Remember(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, sourcePort, destinationPort, time);
-            return true;
-        }
-
-        return fragments.TryRecall(packet.Source, packet.Destination, packet.Protocol, packet.FragmentId, time, out sourcePort, out destinationPort);
     }
 
     /// <summary>A connection table with flow records (and quality, when asked), as the exporter composes it.</summary>

@@ -10,7 +10,8 @@ namespace FlowExporter.LabTests.CapturePoints;
 /// <summary>
 /// The exporter started with no interface name, only <c>discover: [ovs_pod_ports]</c>, on a real OVS bridge: a pod
 /// created afterwards (namespace, veth, OVS port with Antrea-style external_ids) is captured as it appears, its
-/// connection counted like an independent tcpdump of its port, and its point closed as it goes, quietly.
+/// connection to a pod of the same node counted once (at one of the two pods' ports, <c>connections.count_at: node</c>)
+/// like an independent tcpdump of that port, and its point closed as it goes, quietly.
 /// </summary>
 [Trait("Category", "Lab")]
 public sealed partial class DiscoveredPointsLabTests
@@ -46,9 +47,17 @@ public sealed partial class DiscoveredPointsLabTests
 
         // A new pod after the exporter is up: its port is found through OVSDB and opened on the rtnetlink picture.
         var client = await lab.AddPodAsync("cli", "10.99.61.1/24", Antrea("cli", "10.99.61.1"));
-        var pcap = Path.Combine(lab.Directory, "truth.pcap");
-        await using var tcpdump = BackgroundProcess.Start(lab.NodeNamespace, "tcpdump", ["-i", client.PortName, "-s", "128", "-B", "65536", "-n", "-U", "-w", pcap]);
+        // Both pods' ports see the connection; it is counted once, at the port that delivered it first: each port's own
+        // tcpdump is the truth for the series counted there.
+        var pcaps = new Dictionary<string, string>
+        {
+            [client.PortName] = Path.Combine(lab.Directory, "truth-client.pcap"),
+            [server.PortName] = Path.Combine(lab.Directory, "truth-server.pcap"),
+        };
+        await using var tcpdump = BackgroundProcess.Start(lab.NodeNamespace, "tcpdump", ["-i", client.PortName, "-s", "128", "-B", "65536", "-n", "-U", "-w", pcaps[client.PortName]]);
+        await using var serverTcpdump = BackgroundProcess.Start(lab.NodeNamespace, "tcpdump", ["-i", server.PortName, "-s", "128", "-B", "65536", "-n", "-U", "-w", pcaps[server.PortName]]);
         await tcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
+        await serverTcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
         var opened = await exporter.ScrapeUntilAsync(
             s => IsCapturing(s, client.PortName) && s.Named("flowexporter_source_instance_up").Any(x => x.Has(("source", "capture"), ("instance", client.PortName)) && x.Value == 1),
             OpenBound,
@@ -59,23 +68,34 @@ public sealed partial class DiscoveredPointsLabTests
         await iperfServer.WaitForOutputAsync("Server listening", TimeSpan.FromSeconds(20));
         var run = OvsLab.ExecAsync(client.Namespace, ["iperf3", "-c", server.Ip, "-n", "20M", "-J"], TimeSpan.FromSeconds(120));
         await exporter.ScrapeUntilAsync(
-            s => s.Named("network_connection_bytes_total").Any(x => x.Label("interface") == client.PortName && x.Label("target_port") == "5201"),
+            s => s.Named("network_connection_bytes_total").Any(x => x.Label("initiator_pod") == "cli" && x.Label("target_pod") == "srv" && x.Label("target_port") == "5201"),
             SeriesBound,
             "the new pod's connection series");
         using var report = JsonDocument.Parse((await run).StandardOutput);
         var sentPayload = report.RootElement.GetProperty("end").GetProperty("sum_sent").GetProperty("bytes").GetInt64();
 
         await exporter.ScrapeUntilQuietAsync(
-            s => s.Named("network_capture_packets_total").Where(x => x.Label("interface") == client.PortName).Sum(x => x.Value), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
+            s => s.Named("network_capture_packets_total").Where(x => pcaps.ContainsKey(x.Label("interface"))).Sum(x => x.Value), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(30));
         Assert.True(await tcpdump.StopAsync(TimeSpan.FromSeconds(10), interrupt: true));
+        Assert.True(await serverTcpdump.StopAsync(TimeSpan.FromSeconds(10), interrupt: true));
         Assert.Matches(ZeroDroppedByKernel(), tcpdump.Output);
-        var truth = await WireTruth.TcpDirectionsAsync(pcap);
+        Assert.Matches(ZeroDroppedByKernel(), serverTcpdump.Output);
+        var truths = new Dictionary<string, IReadOnlyDictionary<(string, string), (long, long)>>();
+        foreach (var (port, pcap) in pcaps)
+        {
+            truths[port] = await WireTruth.TcpDirectionsAsync(pcap);
+        }
+
         var samples = await exporter.ScrapeAsync();
-        Assert.Equal(0, samples.Named("network_capture_dropped_packets_total").Where(s => s.Label("interface") == client.PortName).Sum(s => s.Value));
-        var connections = samples.Named("network_connection_bytes_total").Where(s => s.Label("interface") == client.PortName && s.Label("target_port") == "5201").ToList();
-        Assert.Equal(4, connections.Count); // control and data connections, both directions
+        Assert.Equal(0, samples.Named("network_capture_dropped_packets_total").Where(s => pcaps.ContainsKey(s.Label("interface"))).Sum(s => s.Value));
+
+        // Counted once per node: control and data connections, both directions, each at one of the two ports.
+        var connections = samples.Named("network_connection_bytes_total").Where(s => s.Label("target_port") == "5201").ToList();
+        Assert.Equal(4, connections.Count);
         foreach (var sample in connections)
         {
+            Assert.Contains(sample.Label("interface"), pcaps.Keys);
+            var truth = truths[sample.Label("interface")];
             Assert.Equal(client.Ip, sample.Label("initiator_ip"));
             Assert.Equal(server.Ip, sample.Label("target_ip"));
             Assert.Equal(("shop", "cli", "shop", "srv"), (sample.Label("initiator_namespace"), sample.Label("initiator_pod"), sample.Label("target_namespace"), sample.Label("target_pod")));
@@ -85,7 +105,7 @@ public sealed partial class DiscoveredPointsLabTests
             var packets = samples.Named("network_connection_packets_total").Single(p => p.Labels.SequenceEqual(sample.Labels));
             Assert.True(
                 expected == ((long)sample.Value, (long)packets.Value),
-                $"{initiator} {sample.Label("direction")}: tcpdump {expected}, exporter ({sample.Value}, {packets.Value})\n{tcpdump.Output}");
+                $"{initiator} {sample.Label("direction")} at {sample.Label("interface")}: tcpdump {expected}, exporter ({sample.Value}, {packets.Value})");
         }
 
         Assert.True(connections.Max(c => c.Value) > sentPayload);

@@ -10,15 +10,24 @@ public static class EngineSelector
 
     /// <summary>
     /// A replay and <c>libpcap</c> never load anything; <c>auto</c> and <c>ebpf</c> load the program, and a failure
-    /// falls back (auto) or stops the start with a configuration error, exit 2 (ebpf).
+    /// falls back (auto) or stops the start with a configuration error, exit 2 (ebpf). A capture filter
+    /// (<paramref name="captureFilter"/>: <c>capture.bpf</c> is set) is libpcap's alone: <c>auto</c> then captures with
+    /// libpcap and says why, <c>ebpf</c> is refused, so that the filter is never silently ignored.
     /// </summary>
-    public static EngineDecision<TProgram> Decide<TProgram>(CaptureEngineKind requested, bool replay, Func<TProgram> load)
+    public static EngineDecision<TProgram> Decide<TProgram>(CaptureEngineKind requested, bool replay, Func<TProgram> load, bool captureFilter = false)
         where TProgram : class
     {
         ArgumentNullException.ThrowIfNull(load);
         if (replay || requested == CaptureEngineKind.Libpcap)
         {
             return new EngineDecision<TProgram>(Libpcap, null, null);
+        }
+
+        if (captureFilter)
+        {
+            return requested == CaptureEngineKind.Auto
+                ? new EngineDecision<TProgram>(Libpcap, null, null, "capture.bpf is set, and only the libpcap engine applies a capture filter")
+                : throw new ConfigException("capture.engine", "ebpf cannot apply capture.bpf (a libpcap filter): remove capture.bpf, or choose libpcap or auto");
         }
 
         try

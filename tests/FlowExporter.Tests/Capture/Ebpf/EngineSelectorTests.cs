@@ -94,4 +94,28 @@ public sealed class EngineSelectorTests
             "flowexporter: config: capture.engine: ebpf cannot be used here (object_invalid): the eBPF object /nonexistent/flow.bpf.o does not exist\n",
             error.ToString().ReplaceLineEndings("\n"));
     }
+
+    /// <summary>A capture filter is libpcap's alone: never silently dropped by choosing the eBPF engine.</summary>
+    [Fact]
+    public void Auto_with_a_capture_filter_captures_with_libpcap_and_says_why_without_loading()
+    {
+        var decision = EngineSelector.Decide(CaptureEngineKind.Auto, replay: false, MustNotLoad, captureFilter: true);
+        Assert.Equal("libpcap", decision.Engine);
+        Assert.Null(decision.FallbackWarning);
+        Assert.Equal("capture.bpf is set, and only the libpcap engine applies a capture filter", decision.Why);
+    }
+
+    [Fact]
+    public async Task The_exporter_exits_2_when_ebpf_is_asked_with_a_capture_filter()
+    {
+        using var output = new MemoryStream();
+        using var error = new StringWriter();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var exit = await ExporterProgram.RunAsync(
+            ["--listen", "127.0.0.1:0", "--interface", "lo", "--engine", "ebpf", "--bpf", "not tcp port 9004"], output, error, new Dictionary<string, string>(), timeout.Token);
+        Assert.Equal(2, exit);
+        Assert.Equal(
+            "flowexporter: config: capture.engine: ebpf cannot apply capture.bpf (a libpcap filter): remove capture.bpf, or choose libpcap or auto\n",
+            error.ToString().ReplaceLineEndings("\n"));
+    }
 }
