@@ -13,7 +13,7 @@ public sealed class EbpfConnectionSampleTests
     {
         // struct flow_key and struct flow_value in bpf/flow.bpf.c.
         Assert.Equal(44, Unsafe.SizeOf<EbpfMapLayout.FlowKey>());
-        Assert.Equal(80, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
+        Assert.Equal(96, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
     }
 
     [Theory]
