@@ -69,7 +69,9 @@ struct flow_value {
 	__u32 evidence; // EVIDENCE_* bits
 	__u8 first_from_b; // the entry's first packet was sent by B
 	__u8 first_tcp_flags; // and carried these TCP flags
-	__u8 pad[2];
+	__u16 vlan_id; // the first packet's outermost VLAN id (0: untagged)
+	__u64 ip_bytes_from_a; // IP octets (IP header onwards), as the libpcap engine's DecodedPacket.IpLength sums them
+	__u64 ip_bytes_from_b;
 };
 
 // Ports of the first fragment of a fragmented datagram, so its later fragments reach the same connection.
@@ -153,6 +155,9 @@ struct packet {
 	struct flow_key key; // source in addr_a/port_a, destination in addr_b/port_b until canonical order
 	__u32 fragment_id;
 	__u16 headers; // bytes from the frame's start to the TCP payload (0 when not known)
+	__u16 network_offset; // bytes from the frame's start to the IP header
+	__u32 ip_length; // IP octets the header states (IPv4 total length, IPv6 40 + payload length); 0: not stated
+	__u16 vlan_id; // outermost VLAN id (the first non-zero one, as the libpcap engine reads the tags)
 	__u8 tcp_flags;
 	__u8 has_tcp_flags;
 	__u8 first_fragment;
@@ -186,6 +191,7 @@ static __always_inline int decode_ipv4(struct __sk_buff *skb, int offset, struct
 	if (header_length < 20)
 		return -1;
 	p->key.protocol = header[9];
+	p->ip_length = ((__u32)header[2] << 8) | header[3];
 	__be32 source, destination;
 	__builtin_memcpy(&source, header + 12, 4);
 	__builtin_memcpy(&destination, header + 16, 4);
@@ -211,6 +217,8 @@ static __always_inline int decode_ipv6(struct __sk_buff *skb, int offset, struct
 		return -1;
 	__builtin_memcpy(p->key.addr_a, header + 8, 16);
 	__builtin_memcpy(p->key.addr_b, header + 24, 16);
+	__u32 payload_length = ((__u32)header[4] << 8) | header[5];
+	p->ip_length = payload_length ? 40 + payload_length : 0;
 	__u8 next = header[6];
 	offset += 40;
 	for (int i = 0; i < MAX_IPV6_EXT_HEADERS; i++) {
@@ -353,6 +361,21 @@ static __always_inline __u64 wire_bytes(struct __sk_buff *skb, const struct pack
 	return bytes;
 }
 
+// The IP octets libpcap's decoder counts for this packet (DecodedPacket.IpLength): the length the IP header states,
+// or, when it states none (0 under GSO past 64 KiB or a jumbogram), the bytes from the IP header to the frame's end. A
+// TCP GSO packet segmented after this hook (see wire_bytes) adds one copy of the IP and TCP headers per extra segment.
+static __always_inline __u64 ip_bytes(struct __sk_buff *skb, const struct packet *p, int egress, __u64 segments)
+{
+	__u64 bytes = p->ip_length ? p->ip_length : (skb->len > p->network_offset ? skb->len - p->network_offset : 0);
+	if (!egress || segments <= 1 || !p->headers)
+		return bytes;
+	__u32 ifindex = skb->ifindex;
+	__u32 *device = bpf_map_lookup_elem(&devices, &ifindex);
+	if (device && (*device & DEVICE_SOFTWARE_SEGMENTATION))
+		bytes += (segments - 1) * (__u64)(p->headers - p->network_offset);
+	return bytes;
+}
+
 static __always_inline void account(struct __sk_buff *skb, struct packet *p, int egress)
 {
 	int from_a = source_is_a(&p->key);
@@ -363,6 +386,7 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 	__u64 now = bpf_ktime_get_ns();
 	__u64 segments = skb->gso_segs > 1 ? skb->gso_segs : 1;
 	__u64 bytes = wire_bytes(skb, p, egress, segments);
+	__u64 ip = ip_bytes(skb, p, egress, segments);
 	__u8 flags = p->has_tcp_flags ? p->tcp_flags : 0;
 	__u32 evidence = 0;
 	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN)
@@ -381,10 +405,12 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 		struct flow_value initial = {};
 		if (from_a) {
 			initial.bytes_from_a = bytes;
+			initial.ip_bytes_from_a = ip;
 			initial.packets_from_a = segments;
 			initial.tcp_flags_from_a = flags;
 		} else {
 			initial.bytes_from_b = bytes;
+			initial.ip_bytes_from_b = ip;
 			initial.packets_from_b = segments;
 			initial.tcp_flags_from_b = flags;
 		}
@@ -395,6 +421,7 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 		initial.evidence = evidence;
 		initial.first_from_b = !from_a;
 		initial.first_tcp_flags = flags;
+		initial.vlan_id = p->vlan_id;
 		long created = bpf_map_update_elem(flows, &p->key, &initial, BPF_NOEXIST);
 		if (created == 0)
 			return;
@@ -411,11 +438,13 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 
 	if (from_a) {
 		__sync_fetch_and_add(&value->bytes_from_a, bytes);
+		__sync_fetch_and_add(&value->ip_bytes_from_a, ip);
 		__sync_fetch_and_add(&value->packets_from_a, segments);
 		if (flags)
 			__sync_fetch_and_or(&value->tcp_flags_from_a, (__u32)flags);
 	} else {
 		__sync_fetch_and_add(&value->bytes_from_b, bytes);
+		__sync_fetch_and_add(&value->ip_bytes_from_b, ip);
 		__sync_fetch_and_add(&value->packets_from_b, segments);
 		if (flags)
 			__sync_fetch_and_or(&value->tcp_flags_from_b, (__u32)flags);
@@ -445,6 +474,9 @@ static __always_inline void classify(struct __sk_buff *skb, int egress)
 		return;
 	}
 	ether_type = ((__u16)ethernet[0] << 8) | ethernet[1];
+	// A tag the device stripped into metadata was the outermost: libpcap writes it back in front of the frame's own.
+	if (skb->vlan_present)
+		p.vlan_id = skb->vlan_tci & 0x0fff;
 	for (int i = 0; i < MAX_VLAN_TAGS + 1; i++) {
 		if (ether_type != ETH_P_8021Q && ether_type != ETH_P_8021AD && ether_type != 0x9100 && ether_type != 0x9200)
 			break;
@@ -456,9 +488,12 @@ static __always_inline void classify(struct __sk_buff *skb, int egress)
 			count(COUNTER_TRUNCATED);
 			return;
 		}
+		if (!p.vlan_id)
+			p.vlan_id = (((__u16)ethernet[0] << 8) | ethernet[1]) & 0x0fff;
 		ether_type = ((__u16)ethernet[2] << 8) | ethernet[3];
 		offset += 4;
 	}
+	p.network_offset = offset;
 
 	int next;
 	if (ether_type == ETH_P_IP) {

@@ -154,6 +154,15 @@ public sealed partial class EbpfCountingLabTests
             Assert.True(wire.FramesFromA > 0 && wire.FramesFromB > 0, $"{key}: frames both ways");
             var ebpf = counted[key];
             Assert.Equal((wire.BytesFromA, wire.FramesFromA, wire.BytesFromB, wire.FramesFromB), ((long)ebpf.BytesFromA, (long)ebpf.PacketsFromA, (long)ebpf.BytesFromB, (long)ebpf.PacketsFromB));
+
+            // IP octets are the frames' bytes less the Ethernet header and the tags (UDP one, TCP two); the VLAN id is
+            // the outer tag of the first packet (A's, sent first, its tags in the frame): 802.1Q 10, 802.1ad 20.
+            var tags = key.Protocol == 6 ? 2 : 1;
+            var sample = Assert.Single(samples, s => s.Protocol == key.Protocol && s.PortA == key.PortA && s.PortB == key.PortB);
+            Assert.Equal(
+                (wire.BytesFromA - (wire.FramesFromA * (14 + (4 * tags))), wire.BytesFromB - (wire.FramesFromB * (14 + (4 * tags)))),
+                ((long)sample.IpBytesFromA, (long)sample.IpBytesFromB));
+            Assert.Equal(key.Protocol == 6 ? 20 : 10, sample.VlanId);
         }
     }
 

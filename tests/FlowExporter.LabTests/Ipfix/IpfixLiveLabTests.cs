@@ -14,6 +14,7 @@ namespace FlowExporter.LabTests.Ipfix;
 /// exactly to the exporter's final counters and to tshark's totals of the capture; a connection longer than the active
 /// timeout arrives as several records; one still open at SIGTERM arrives with flow end reason forced end. And a TCP
 /// collector that is not listening yet: records counted dropped while capture goes on, later records once it listens.
+/// The same traffic under the eBPF engine: its records carry tshark's packets and IP octets per connection.
 /// </summary>
 [Trait("Category", "Lab")]
 [Collection(IpfixCollectorsCollection.Name)]
@@ -118,6 +119,57 @@ public sealed class IpfixLiveLabTests
         }
 
         Assert.Equal(expected.OrderBy(e => e.Key), printed.Where(p => expected.ContainsKey(p.Key)).OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public async Task Under_the_ebpf_engine_records_at_nfcapd_carry_tcpdumps_packets_and_ip_octets_per_connection()
+    {
+        LabPrerequisites.Require("ip", "ethtool", "iperf3", "tcpdump", "tshark", "nfcapd", "nfdump");
+        await using var lab = await VethPairLab.StartAsync();
+        await using var host = await HostLink.AddAsync(lab.NamespaceA);
+        await using var nfcapd = await Nfcapd.StartAsync(host.HostAddress);
+        var config = Path.Combine(lab.Directory, "config.yaml");
+        await File.WriteAllTextAsync(config, "ipfix:\n  active_timeout: 2s\n");
+        var pcap = Path.Combine(lab.Directory, "truth.pcap");
+        await using var tcpdump = await EbpfCountingLabTests.StartTcpdumpAsync(lab, pcap);
+        await using var exporter = await LabExporter.StartAsync(
+            lab.NamespaceA,
+            ["--config", config, "--interface", lab.InterfaceA, "--node", "ipfix-ebpf", "--engine", "ebpf", "--ipfix", $"udp://{host.HostAddress}:{nfcapd.Port}"]);
+        Assert.Contains(await exporter.ScrapeAsync(), s => s.Name == "flowexporter_capture_engine_info" && s.Label("engine") == "ebpf" && s.Value == 1);
+
+        await EbpfCountingLabTests.RunIperfAsync(lab, VethPairLab.AddressB, TcpPort, ["-t", "6", "-b", "20M"]);
+        await EbpfCountingLabTests.RunIperfAsync(lab, VethPairLab.AddressB, UdpPort, ["-u", "-t", "3", "-b", "2M"]);
+        await EbpfCountingLabTests.StopTcpdumpAsync(tcpdump, pcap);
+        var wire = await DirectionWireTotals.ReadAsync(pcap);
+        var expected = wire.Keys.Where(k => k.DestinationPort is TcpPort or UdpPort).ToList();
+        Assert.Equal(3, expected.Count(k => k.Protocol == "tcp"));
+        Assert.Single(expected, k => k.Protocol == "udp");
+
+        // The exporter's last sweep follows the program's detach at SIGTERM, and its open connections then leave as
+        // forced-end records: every packet tcpdump saw is in a record.
+        Assert.True(await exporter.Process.StopAsync(TimeSpan.FromSeconds(30)), "the exporter exits within 30 s of SIGTERM");
+        Assert.Equal(0, exporter.Process.ExitCode);
+        var records = await nfcapd.StopAndReadRawAsync();
+        foreach (var record in records)
+        {
+            _output.WriteLine(record.ToString());
+        }
+
+        foreach (var k in expected)
+        {
+            var forward = wire[k];
+            var backward = wire.GetValueOrDefault((k.Protocol, k.Destination, k.DestinationPort, k.Source, k.SourcePort)) ?? new DirectionWireTotals(0, 0, 0);
+            var key = new LiveConnection(k.Protocol, k.Source, k.SourcePort, k.Destination, k.DestinationPort);
+            var mine = records.Where(r => Is(r, key)).ToList();
+            _output.WriteLine($"{key}: {mine.Count} records, tshark {forward} / {backward}");
+
+            // Untagged Ethernet: IP octets are frame bytes less 14 per frame, and the records carry exactly those.
+            Assert.Equal((forward.IpOctets, backward.IpOctets), (forward.FrameBytes - (EthernetHeader * forward.Frames), backward.FrameBytes - (EthernetHeader * backward.Frames)));
+            Assert.NotEmpty(mine);
+            Assert.Equal(
+                (forward.Frames, forward.IpOctets, backward.Frames, backward.IpOctets),
+                (mine.Sum(r => r.InPackets), mine.Sum(r => r.InBytes), mine.Sum(r => r.OutPackets), mine.Sum(r => r.OutBytes)));
+        }
     }
 
     [Fact]

@@ -41,6 +41,14 @@ public readonly record struct EbpfConnectionSample(
     TcpFlags FirstPacketFlags,
     HandshakeEvidence Handshake)
 {
+    /// <summary>IP octets (IP header onwards) A sent, as the libpcap engine's DecodedPacket.IpLength sums them.</summary>
+    public ulong IpBytesFromA { get; init; }
+
+    public ulong IpBytesFromB { get; init; }
+
+    /// <summary>The outermost VLAN id of the interval's first packet; 0 untagged.</summary>
+    public ushort VlanId { get; init; }
+
     /// <summary>True when a FIN went either way or an RST was seen: the connection is closing.</summary>
     public bool Finished => ((TcpFlagsFromA | TcpFlagsFromB) & (Fin | Rst)) != 0;
 

@@ -4,7 +4,7 @@ namespace FlowExporter.Capture.Ebpf;
 
 /// <summary>
 /// The program's map records, byte for byte as bpf/flow.bpf.c declares them (struct flow_key, 44 bytes; struct
-/// flow_value, 80 bytes); the sizes are pinned by a test.
+/// flow_value, 96 bytes); the sizes are pinned by a test.
 /// </summary>
 internal static class EbpfMapLayout
 {
@@ -47,6 +47,8 @@ internal static class EbpfMapLayout
         public uint Evidence;
         public byte FirstFromB;
         public byte FirstTcpFlags;
-        private readonly ushort _padding;
+        public ushort VlanId;
+        public ulong IpBytesFromA;
+        public ulong IpBytesFromB;
     }
 }

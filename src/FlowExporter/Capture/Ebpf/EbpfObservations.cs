@@ -35,6 +35,9 @@ public static class EbpfObservations
             PacketsFromB = sampleAIsA ? sample.PacketsFromB : sample.PacketsFromA,
             FlagsFromA = sampleAIsA ? sample.TcpFlagsFromA : sample.TcpFlagsFromB,
             FlagsFromB = sampleAIsA ? sample.TcpFlagsFromB : sample.TcpFlagsFromA,
+            IpBytesFromA = sampleAIsA ? sample.IpBytesFromA : sample.IpBytesFromB,
+            IpBytesFromB = sampleAIsA ? sample.IpBytesFromB : sample.IpBytesFromA,
+            VlanId = sample.VlanId,
         };
         return true;
     }

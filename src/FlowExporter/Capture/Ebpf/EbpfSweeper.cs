@@ -162,7 +162,12 @@ public sealed unsafe class EbpfSweeper
                 (TcpFlags)value.TcpFlagsFromB,
                 value.FirstFromB != 0,
                 (TcpFlags)value.FirstTcpFlags,
-                (HandshakeEvidence)value.Evidence);
+                (HandshakeEvidence)value.Evidence)
+            {
+                IpBytesFromA = value.IpBytesFromA,
+                IpBytesFromB = value.IpBytesFromB,
+                VlanId = value.VlanId,
+            };
         }
     }
 

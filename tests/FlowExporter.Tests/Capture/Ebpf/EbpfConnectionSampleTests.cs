@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using FlowExporter.Capture.Ebpf;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
@@ -13,7 +14,10 @@ public sealed class EbpfConnectionSampleTests
     {
         // struct flow_key and struct flow_value in bpf/flow.bpf.c.
         Assert.Equal(44, Unsafe.SizeOf<EbpfMapLayout.FlowKey>());
-        Assert.Equal(80, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
+        Assert.Equal(96, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
+        Assert.Equal(78, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.VlanId)).ToInt32());
+        Assert.Equal(80, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.IpBytesFromA)).ToInt32());
+        Assert.Equal(88, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.IpBytesFromB)).ToInt32());
     }
 
     [Theory]

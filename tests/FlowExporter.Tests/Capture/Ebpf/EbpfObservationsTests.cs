@@ -23,6 +23,9 @@ public sealed class EbpfObservationsTests
             FirstPacketFlags = TcpFlags.Syn,
             FirstSeenNanoseconds = 5,
             LastSeenNanoseconds = 9,
+            IpBytesFromA = 860,
+            IpBytesFromB = 19790,
+            VlanId = 42,
         };
         Assert.True(EbpfObservations.TryFrom(sample, index => index == 7 ? (ushort)3 : null, PlusOneSecond, out var observation));
         Assert.Equal(3, observation.Key.Interface);
@@ -33,6 +36,7 @@ public sealed class EbpfObservationsTests
         Assert.Equal((1_000_000_005L, 1_000_000_009L), (observation.FirstSeen, observation.LastSeen));
         Assert.Equal((1000UL, 10UL, 20000UL, 15UL), (observation.BytesFromA, observation.PacketsFromA, observation.BytesFromB, observation.PacketsFromB));
         Assert.Equal(TcpFlags.Syn | TcpFlags.Ack | TcpFlags.Fin, observation.FlagsFromB);
+        Assert.Equal((860UL, 19790UL, (ushort)42), (observation.IpBytesFromA, observation.IpBytesFromB, observation.VlanId));
     }
 
     [Fact]
@@ -47,6 +51,8 @@ public sealed class EbpfObservationsTests
             TcpFlagsFromA = TcpFlags.Rst,
             FirstFromB = true,
             FirstPacketFlags = TcpFlags.Syn,
+            IpBytesFromA = 3,
+            IpBytesFromB = 5,
         };
         Assert.True(EbpfObservations.TryFrom(sample, _ => 0, PlusOneSecond, out var observation));
         Assert.Equal(IpAddress.Parse("10.0.0.1"), observation.Key.AddressA);
@@ -54,6 +60,7 @@ public sealed class EbpfObservationsTests
         Assert.True(observation.FirstSenderIsA);
         Assert.Equal((9UL, 2UL, 7UL, 1UL), (observation.BytesFromA, observation.PacketsFromA, observation.BytesFromB, observation.PacketsFromB));
         Assert.Equal(TcpFlags.Rst, observation.FlagsFromB);
+        Assert.Equal((5UL, 3UL), (observation.IpBytesFromA, observation.IpBytesFromB));
     }
 
     [Fact]
