@@ -29,11 +29,7 @@ public sealed class CaptureSink
     /// <summary>Processes one frame as captured on this interface; only inside a <see cref="Batch"/> of any sink of the same engine.</summary>
     public void Accept(in CapturedFrame frame)
     {
-        if (!_engine.InBatch)
-        {
-            throw new InvalidOperationException($"capture interface {Name}: a frame was accepted outside a batch");
-        }
-
+        EnsureInBatch();
         _engine.Pipeline.Process(Id, frame);
     }
 
@@ -43,11 +39,15 @@ public sealed class CaptureSink
     /// </summary>
     public void AcceptDecoded(in DecodedFrame frame)
     {
+        EnsureInBatch();
+        _engine.Pipeline.Account(Id, frame.Result, frame.Packet, frame.WireLength, frame.TimestampNanoseconds);
+    }
+
+    private void EnsureInBatch()
+    {
         if (!_engine.InBatch)
         {
             throw new InvalidOperationException($"capture interface {Name}: a frame was accepted outside a batch");
         }
-
-        _engine.Pipeline.Account(Id, frame.Result, frame.Packet, frame.WireLength, frame.TimestampNanoseconds);
     }
 }
