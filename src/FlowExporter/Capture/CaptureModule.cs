@@ -56,8 +56,11 @@ public sealed class CaptureModule : SourceModule<CaptureOptions>
         }
     }
 
-    private static EbpfProgram LoadProgram(EbpfOptions options) =>
-        EbpfProgram.Load(options.ObjectPath ?? EbpfProgram.DefaultObjectPath, (uint)options.MaxConnections);
+    private static EbpfProgram LoadProgram(EbpfOptions options)
+    {
+        ThreadCapabilities.RaisePermitted();
+        return EbpfProgram.Load(options.ObjectPath ?? EbpfProgram.DefaultObjectPath, (uint)options.MaxConnections);
+    }
 
     private static void AddEbpf(IServiceCollection services, EngineDecision<EbpfProgram> decision)
     {

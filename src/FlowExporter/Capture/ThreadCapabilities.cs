@@ -3,14 +3,18 @@ using System.Runtime.InteropServices;
 namespace FlowExporter.Capture;
 
 /// <summary>
-/// The calling thread's Linux capabilities (capget/capset). The container image gives the exporter CAP_NET_RAW and
-/// CAP_NET_ADMIN as file capabilities in the permitted set only, so that a container which does not grant them still
-/// starts; a capture thread raises what it is permitted into its effective set before opening a device. Capabilities
-/// are per thread: each capture thread does this for itself.
+/// The calling thread's Linux capabilities (capget/capset). The container image gives the exporter CAP_NET_RAW,
+/// CAP_NET_ADMIN, CAP_BPF and CAP_PERFMON as file capabilities in the permitted set only, so that a container which does
+/// not grant them still starts; a thread raises what it is permitted into its effective set before it opens a device,
+/// loads or attaches the eBPF program, or reads its maps (with unprivileged BPF disabled every bpf(2) call needs
+/// CAP_BPF). Capabilities are per thread, and those calls run on pool threads: each call site raises for its thread;
+/// once raised, the check costs one capget.
 /// </summary>
 internal static unsafe partial class ThreadCapabilities
 {
     public const int NetRaw = 13;
+
+    public const int Bpf = 39;
 
     private const uint Version3 = 0x20080522;
 

@@ -59,7 +59,7 @@ public sealed class ImageContentTests(BuiltImage image)
     }
 
     [Fact]
-    public async Task The_exporter_carries_NET_RAW_and_NET_ADMIN_as_permitted_file_capabilities_only()
+    public async Task The_exporter_carries_the_capture_engines_capabilities_as_permitted_file_capabilities_only()
     {
         var directory = Directory.CreateTempSubdirectory("fe-image-caps-");
         try
@@ -70,7 +70,7 @@ public sealed class ImageContentTests(BuiltImage image)
             }
 
             var caps = await ProcessRunner.CheckAsync("getcap", [Path.Combine(directory.FullName, "app", "flowexporter")]);
-            Assert.EndsWith(" cap_net_admin,cap_net_raw=p", caps.StandardOutput.Trim(), StringComparison.Ordinal);
+            Assert.EndsWith(" cap_net_admin,cap_net_raw,cap_perfmon,cap_bpf=p", caps.StandardOutput.Trim(), StringComparison.Ordinal);
         }
         finally
         {

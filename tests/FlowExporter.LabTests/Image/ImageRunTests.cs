@@ -20,23 +20,42 @@ public sealed partial class ImageRunTests(BuiltImage image)
 
     /// <summary>
     /// As the DaemonSet runs it (UID 0: the OVS socket is root's, mode 0750) and as the image's own user 65532, which
-    /// captures through the image's file capabilities but cannot connect to that socket.
+    /// captures through the image's file capabilities but cannot connect to that socket; with the shipped capture filter
+    /// (libpcap) and, without it, with the eBPF engine, which the non-root user loads and attaches through the same file
+    /// capabilities (BPF and PERFMON granted as the DaemonSet grants them).
     /// </summary>
     [Theory]
-    [InlineData("0:0", 0)]
-    [InlineData(null, ImageUser.Uid)]
-    public async Task Runs_as_the_DaemonSet_does_and_counts_a_pod_transfer_exactly_as_tcpdump(string? user, int uid)
+    [InlineData("0:0", 0, "libpcap")]
+    [InlineData(null, ImageUser.Uid, "libpcap")]
+    [InlineData(null, ImageUser.Uid, "ebpf")]
+    public async Task Runs_as_the_DaemonSet_does_and_counts_a_pod_transfer_exactly_as_tcpdump(string? user, int uid, string engine)
     {
         LabPrerequisites.RequireOvsLab("podman", "tcpdump", "tshark", "curl", "iperf3");
         await using var lab = await OvsLab.StartAsync("fimg");
         var client = await lab.AddPodAsync("cli", "10.99.46.1/24");
         var server = await lab.AddPodAsync("srv", "10.99.46.2/24");
-        var (config, snmp) = await DeployedConfig.WriteAsync(image.Root, lab.Directory, client.PortName);
+        var ebpf = engine == "ebpf";
+        var (config, snmp) = await DeployedConfig.WriteAsync(image.Root, lab.Directory, client.PortName, ebpf);
         var pcap = Path.Combine(lab.Directory, "truth.pcap");
 
         await using var tcpdump = BackgroundProcess.Start(lab.NodeNamespace, "tcpdump", ["-i", client.PortName, "-s", "128", "-B", "65536", "-n", "-U", "-w", pcap]);
         await tcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
-        await using var container = await PodmanContainer.RunAsync(image.Reference, lab.NodeNamespace, ["NET_RAW", "NET_ADMIN"], config, snmp, lab.Directory, user);
+        string[] capabilities = ebpf ? ["NET_RAW", "NET_ADMIN", "BPF", "PERFMON"] : ["NET_RAW", "NET_ADMIN"];
+        string? seccomp = null;
+        if (ebpf)
+        {
+            // Under podman's own default seccomp profile bpf(2) needs CAP_SYS_ADMIN: the start fails and says so.
+            await using (var refused = await PodmanContainer.RunAsync(image.Reference, lab.NodeNamespace, capabilities, config, snmp, lab.Directory, user))
+            {
+                await WaitForAsync(refused, lab, async () => await refused.InspectAsync("{{.State.Status}}") == "exited", "the start refused");
+                Assert.Equal("2", await refused.InspectAsync("{{.State.ExitCode}}"));
+                Assert.Contains("the process holds CAP_BPF, but its seccomp profile refuses bpf(2)", await refused.LogsAsync(), StringComparison.Ordinal);
+            }
+
+            seccomp = ContainerdLikeSeccompProfile.Write(lab.Directory);
+        }
+
+        await using var container = await PodmanContainer.RunAsync(image.Reference, lab.NodeNamespace, capabilities, config, snmp, lab.Directory, user, seccomp);
         if (uid == 0)
         {
             await WaitForAsync(container, lab, async () => await StatusAsync(lab, "/readyz") == "200", "/readyz 200");
@@ -56,7 +75,7 @@ public sealed partial class ImageRunTests(BuiltImage image)
         var pid = await container.InspectAsync("{{.State.Pid}}");
         var status = await File.ReadAllLinesAsync($"/proc/{pid}/status");
         Assert.Equal($"Uid:\t{uid}\t{uid}\t{uid}\t{uid}", status.Single(l => l.StartsWith("Uid:", StringComparison.Ordinal)));
-        Assert.Equal("CapBnd:\t0000000000003000", status.Single(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)));
+        Assert.Equal(ebpf ? "CapBnd:\t000000c000003000" : "CapBnd:\t0000000000003000", status.Single(l => l.StartsWith("CapBnd:", StringComparison.Ordinal)));
         Assert.Equal("CapAmb:\t0000000000000000", status.Single(l => l.StartsWith("CapAmb:", StringComparison.Ordinal)));
         Assert.Equal("NoNewPrivs:\t1", status.Single(l => l.StartsWith("NoNewPrivs:", StringComparison.Ordinal)));
 
@@ -65,7 +84,7 @@ public sealed partial class ImageRunTests(BuiltImage image)
         await OvsLab.ExecAsync(client.Namespace, ["iperf3", "-c", server.Ip, "-n", "4M"], TimeSpan.FromSeconds(120));
 
         // Traffic over: the exporter's frame count holds still for a second; then tcpdump stops and is read.
-        var samples = await ScrapeUntilQuietAsync(container, lab);
+        var samples = await ScrapeUntilQuietAsync(container, lab, ebpf);
         Assert.True(await tcpdump.StopAsync(TimeSpan.FromSeconds(10), interrupt: true));
         Assert.Equal(
             CountLine().Match(tcpdump.Output).Groups[1].Value,
@@ -73,6 +92,7 @@ public sealed partial class ImageRunTests(BuiltImage image)
         var truth = await WireTruth.TcpDirectionsAsync(pcap);
 
         Assert.Equal(0, samples.Named("network_capture_dropped_packets_total").Sum(s => s.Value));
+        Assert.Equal(engine, samples.Named("flowexporter_capture_engine_info").Single(s => s.Value == 1).Label("engine"));
         Assert.Contains(samples.Named("flowexporter_source_up"), s => s.Label("source") == "capture" && s.Value == 1);
         var ovsUp = samples.Named("flowexporter_source_up").Single(s => s.Label("source") == "ovs").Value;
         if (uid == 0)
@@ -156,21 +176,27 @@ public sealed partial class ImageRunTests(BuiltImage image)
         throw new TimeoutException($"{what} did not happen within 60 s (or the container ended: {await container.InspectAsync("{{.State.Status}} {{.State.ExitCode}}")}); /readyz {await StatusAsync(lab, "/readyz")}; container output:\n{await container.LogsAsync()}");
     }
 
-    private static async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(PodmanContainer container, OvsLab lab)
+    /// <summary>
+    /// Scrapes until the capture's packet count holds still for a second. The eBPF engine passes no frame to user space
+    /// and moves the connections' counts once a sweep (every second): for it, those counts must hold still over three
+    /// sweeps, or a scrape between two sweeps would look quiet.
+    /// </summary>
+    private static async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(PodmanContainer container, OvsLab lab, bool ebpf)
     {
+        var (family, quiet) = ebpf ? ("network_connection_packets_total", TimeSpan.FromSeconds(3)) : ("network_capture_packets_total", TimeSpan.FromSeconds(1));
         var deadline = Stopwatch.StartNew();
         var unchanged = Stopwatch.StartNew();
         double? last = null;
         while (deadline.Elapsed < TimeSpan.FromSeconds(30))
         {
             var samples = Exposition.Parse(await GetAsync(lab, "/metrics"));
-            var current = samples.Named("network_capture_packets_total").Sum(x => x.Value);
+            var current = samples.Named(family).Sum(x => x.Value);
             if (current != last)
             {
                 last = current;
                 unchanged.Restart();
             }
-            else if (unchanged.Elapsed >= TimeSpan.FromSeconds(1))
+            else if (unchanged.Elapsed >= quiet && current > 0)
             {
                 return samples;
             }

@@ -20,7 +20,8 @@ public sealed class PodmanContainer : IAsyncDisposable
         string configFile,
         string snmpDirectory,
         string ovsDirectory,
-        string? user = null)
+        string? user = null,
+        string? seccompProfile = null)
     {
         var container = new PodmanContainer($"fe-image-{Guid.NewGuid().ToString("N")[..8]}");
         List<string> arguments =
@@ -37,6 +38,11 @@ public sealed class PodmanContainer : IAsyncDisposable
             "--volume", $"{snmpDirectory}:/etc/flowexporter/snmp:ro",
             "--volume", $"{ovsDirectory}:/var/run/openvswitch:ro",
         ];
+        if (seccompProfile is not null)
+        {
+            arguments.Add($"--security-opt=seccomp={seccompProfile}");
+        }
+
         if (user is not null)
         {
             arguments.Add($"--user={user}");

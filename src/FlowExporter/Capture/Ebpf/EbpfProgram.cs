@@ -115,9 +115,19 @@ public sealed class EbpfProgram : IDisposable
         }
 
         return errno is LinuxErrno.Eperm or LinuxErrno.Eacces
-            ? new EbpfException(EbpfFailureKind.MissingCapability, errno, $"loading the eBPF program was refused ({LinuxErrno.Describe(errno)}): the process needs CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN to attach)")
+            ? new EbpfException(EbpfFailureKind.MissingCapability, errno, $"loading the eBPF program was refused ({LinuxErrno.Describe(errno)}): {RefusalCause(errno)}")
             : new EbpfException(EbpfFailureKind.Other, errno, $"loading the eBPF program failed: {LinuxErrno.Describe(errno)}; libbpf said: {string.Join(" | ", log.Lines.TakeLast(5))}");
     }
+
+    /// <summary>
+    /// With CAP_BPF effective, an EPERM comes from elsewhere: most often a container runtime's seccomp profile that
+    /// allows bpf(2) only with CAP_SYS_ADMIN (podman's and CRI-O's default profile from containers-common; containerd's
+    /// and Docker's allow it with CAP_BPF).
+    /// </summary>
+    private static string RefusalCause(int errno) =>
+        errno == LinuxErrno.Eperm && ThreadCapabilities.IsEffective(ThreadCapabilities.Bpf) && ProcessSeccomp.IsFiltered()
+            ? "the process holds CAP_BPF, but its seccomp profile refuses bpf(2) (a runtime default that allows it only with CAP_SYS_ADMIN: use a profile that allows bpf with CAP_BPF, docs/deploy.md)"
+            : "the process needs CAP_BPF and CAP_PERFMON (and CAP_NET_ADMIN to attach)";
 
     private static nint Require(nint handle, string name) =>
         handle != 0 ? handle : throw new EbpfException(EbpfFailureKind.ObjectInvalid, LinuxErrno.Enoent, $"the eBPF object has no {name}: it does not match this build");

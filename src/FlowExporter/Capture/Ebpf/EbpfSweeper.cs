@@ -45,6 +45,7 @@ public sealed unsafe class EbpfSweeper
     /// </summary>
     public int Sweep(List<EbpfConnectionSample> samples, CancellationToken cancellationToken)
     {
+        ThreadCapabilities.RaisePermitted();
         var old = _active;
         var next = old ^ 1;
         var key = 0u;
@@ -56,6 +57,7 @@ public sealed unsafe class EbpfSweeper
 
     public EbpfKernelCounters ReadCounters()
     {
+        ThreadCapabilities.RaisePermitted();
         Span<ulong> totals = stackalloc ulong[EbpfMapLayout.CounterCount];
         for (var index = 0u; index < EbpfMapLayout.CounterCount; index++)
         {

@@ -37,6 +37,7 @@ public sealed unsafe class TcAttachment : IDisposable
 
     public static TcAttachment Attach(EbpfProgram program, int interfaceIndex)
     {
+        ThreadCapabilities.RaisePermitted();
         var qdisc = LibbpfNative.TcHook.For(interfaceIndex, LibbpfNative.TcIngress | LibbpfNative.TcEgress);
         var created = LibbpfNative.TcHookCreate(&qdisc);
         if (created < 0 && created != -LinuxErrno.Eexist)
@@ -110,6 +111,7 @@ public sealed unsafe class TcAttachment : IDisposable
         }
 
         _attached = false;
+        ThreadCapabilities.RaisePermitted();
         foreach (var point in Hooks)
         {
             var hook = LibbpfNative.TcHook.For(InterfaceIndex, point);
