@@ -119,14 +119,22 @@ public sealed class CaptureEngine
 
     /// <summary>
     /// Accounts what another engine (an eBPF map sweep) saw of one connection since its last report; only inside a
-    /// <see cref="Batch"/>. Returns false when the table was full and the new connection was dropped (the table
-    /// counts it in <c>network_connections_dropped_total</c>).
+    /// <see cref="Batch"/>. The exporters' probe traffic is left out as a frame of it would be (its packets counted as
+    /// ignored for <c>probe</c> at the observation's point). Returns false when the table was full and the new
+    /// connection was dropped (the table counts it in <c>network_connections_dropped_total</c>).
     /// </summary>
     public bool Observe(in ConnectionObservation observation)
     {
         if (!InBatch)
         {
             throw new InvalidOperationException("a connection observation was accepted outside a batch");
+        }
+
+        if (Pipeline.ExcludedProbeTraffic is { } probes && probes.Matches(observation.Key))
+        {
+            Pipeline.StatsFor(observation.Key.Interface).CountIgnored(IgnoredReason.Probe, observation.PacketsFromA + observation.PacketsFromB);
+            Pipeline.Tracker.Advance(observation.LastSeen);
+            return true;
         }
 
         return Pipeline.Tracker.Observe(observation);

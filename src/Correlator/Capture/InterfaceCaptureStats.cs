@@ -27,6 +27,8 @@ public sealed class InterfaceCaptureStats
 
     internal void CountIgnored(IgnoredReason reason) => _ignored[(int)reason]++;
 
+    internal void CountIgnored(IgnoredReason reason, ulong packets) => _ignored[(int)reason] += (long)packets;
+
     public InterfaceCaptureStats Copy()
     {
         var copy = new InterfaceCaptureStats { Packets = Packets, Bytes = Bytes };

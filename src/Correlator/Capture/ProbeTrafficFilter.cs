@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Net;
 
@@ -31,6 +32,13 @@ public sealed class ProbeTrafficFilter
         && OnListenPort(sourcePort, destinationPort)
         && _exporters.Contains(packet.Source)
         && _exporters.Contains(packet.Destination);
+
+    /// <summary>The same test on a connection's key: another engine reports connections, not frames.</summary>
+    public bool Matches(in ConnectionKey key) =>
+        key.Protocol == IpProtocol.Tcp
+        && OnListenPort(key.PortA, key.PortB)
+        && _exporters.Contains(key.AddressA)
+        && _exporters.Contains(key.AddressB);
 
     private bool OnListenPort(ushort sourcePort, ushort destinationPort)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using FlowExporter.Correlator.Capture;
 using FlowExporter.Correlator.CaptureFiles;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Net;
 using FlowExporter.Correlator.Quality;
@@ -33,6 +34,36 @@ public sealed class ProbeTrafficFilterTests
         Assert.Equal(probe ? 0 : 1, pipeline.Tracker.Count);
         Assert.Equal(probe ? 0 : 1, series.Count);
         GC.KeepAlive(frame);
+    }
+
+    /// <summary>Another engine's report of a connection (an eBPF sweep) is left out by the same rule, its packets counted as ignored.</summary>
+    [Theory]
+    [InlineData("10.99.1.1", 41000, "10.99.1.2", 9004, true)]
+    [InlineData("10.99.1.2", 9004, "10.99.1.1", 41000, true)]
+    [InlineData("10.99.1.3", 42000, "10.99.1.1", 9004, true)]
+    [InlineData("10.99.1.1", 41000, "10.99.1.2", 5201, false)]
+    [InlineData("10.99.9.9", 43000, "10.99.1.2", 9004, false)]
+    [InlineData("10.99.1.1", 41000, "10.99.9.9", 9004, false)]
+    public void An_observed_connection_is_probe_traffic_by_the_same_rule(string source, int sourcePort, string destination, int destinationPort, bool probe)
+    {
+        var engine = new CaptureEngine(new CaptureEngineOptions { MaxSeries = 100, Quality = QualityOptions.Disabled, MaxFragments = 16 });
+        var point = engine.RegisterInterface("veth-a");
+        engine.ExcludeProbeTraffic(Filter);
+        var key = ConnectionKey.Of(point.Id, IpProtocol.Tcp, IpAddress.Parse(source), (ushort)sourcePort, IpAddress.Parse(destination), (ushort)destinationPort, out var sourceIsA);
+        var observation = new ConnectionObservation(key, sourceIsA, TcpFlags.Syn, 1_000, 2_000)
+        {
+            BytesFromA = 300,
+            PacketsFromA = 3,
+            BytesFromB = 200,
+            PacketsFromB = 2,
+            FlagsFromA = TcpFlags.Syn | TcpFlags.Ack,
+            FlagsFromB = TcpFlags.Syn | TcpFlags.Ack,
+        };
+
+        Assert.True(engine.Batch(observation, o => engine.Observe(o)));
+
+        Assert.Equal(probe ? 5 : 0, engine.Pipeline.Stats[point.Id].Ignored(IgnoredReason.Probe));
+        Assert.Equal(probe ? 0 : 1, engine.Pipeline.Tracker.Count);
     }
 
     [Fact]
