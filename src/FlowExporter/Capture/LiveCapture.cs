@@ -38,6 +38,11 @@ public sealed partial class LiveCapture : BackgroundService, IMetricsContributor
         MetricType.Gauge,
         "1 while the capture point is capturing, 0 while an interface named explicitly is missing or a point is failing; a discovered point whose link is deleted leaves.");
 
+    private static readonly MetricFamily PointInfo = new(
+        "network_capture_point_info",
+        MetricType.Gauge,
+        "1 for each open capture point: the engine that counts it (ebpf or libpcap) and its role (uplink: an uplink or an interface named explicitly; pod_port: a pod's port, with the smaller ring).");
+
     private static readonly MetricFamily PointsBySelector = new(
         "network_capture_points",
         MetricType.Gauge,
@@ -112,6 +117,18 @@ public sealed partial class LiveCapture : BackgroundService, IMetricsContributor
         {
             Begin(writer, InterfaceUp, point.Name);
             writer.Value(point.IsCapturing ? 1L : 0L);
+        }
+
+        writer.Family(PointInfo);
+        foreach (var point in points)
+        {
+            if (point.Handle is { } handle && point.Role is { } role)
+            {
+                Begin(writer, PointInfo, point.Name);
+                writer.Label("engine"u8, handle.Engine);
+                writer.Label("role"u8, role == CapturePointRole.PodPort ? "pod_port" : "uplink");
+                writer.Value(1L);
+            }
         }
 
         writer.Family(Received);

@@ -93,6 +93,8 @@ public sealed partial class ImageRunTests(BuiltImage image)
 
         Assert.Equal(0, samples.Named("network_capture_dropped_packets_total").Sum(s => s.Value));
         Assert.Equal(engine, samples.Named("flowexporter_capture_engine_info").Single(s => s.Value == 1).Label("engine"));
+        var point = Assert.Single(samples.Named("network_capture_point_info"));
+        Assert.Equal((client.PortName, engine, "uplink", 1.0), (point.Label("interface"), point.Label("engine"), point.Label("role"), point.Value));
         Assert.Contains(samples.Named("flowexporter_source_up"), s => s.Label("source") == "capture" && s.Value == 1);
         var ovsUp = samples.Named("flowexporter_source_up").Single(s => s.Label("source") == "ovs").Value;
         if (uid == 0)

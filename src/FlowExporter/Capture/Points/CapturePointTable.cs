@@ -49,7 +49,7 @@ internal sealed class CapturePointTable : ICapturePointOpener
             {
                 var name = entry.Point.Name;
                 var totals = _closedTotals.GetValueOrDefault(name) + CapturePointCounters.Of(entry.Handle);
-                views[name] = new CapturePointView(name, _named.Contains(name), entry.Handle, totals);
+                views[name] = new CapturePointView(name, _named.Contains(name), entry.Handle, totals, entry.Point.Role);
             }
 
             return [.. views.Values.OrderBy(v => v.Name, StringComparer.Ordinal)];
