@@ -15,11 +15,10 @@ internal static class ProcessSeccomp
                 }
             }
         }
-        catch (IOException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            // Only a hint for an error message: without /proc, say nothing of seccomp.
+            return false;
         }
 
         return false;
