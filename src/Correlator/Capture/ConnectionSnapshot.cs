@@ -69,7 +69,7 @@ public sealed class ConnectionSnapshot
         QualitySeriesCount = quality?.Store.Count ?? 0;
         MaxQualitySeries = quality?.Store.Capacity ?? 0;
         QualityRejectedConnections = quality?.Store.RejectedConnections ?? 0;
-        Lifecycle = pipeline.Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
+        Lifecycle = pipeline.Tracker.Lifecycle.Select(l => l.Sample()).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
         Interfaces = pipeline.Stats.Select(s => s.Copy()).ToArray();
         Duplicates = pipeline.Tracker.Duplicates.Select(d => d.Copy()).ToArray();
         TrackedConnections = pipeline.Tracker.Count;

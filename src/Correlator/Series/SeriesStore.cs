@@ -16,6 +16,9 @@ public sealed class SeriesStore<TState>
 {
     private readonly SlotTable<SeriesKey, TState> _table;
 
+    /// <summary>Per slot: the series was created since the last snapshot (no scrape has shown it yet).</summary>
+    private bool[] _unshown = [];
+
     public SeriesStore(int maxSeries)
     {
         _table = new SlotTable<SeriesKey, TState>(maxSeries);
@@ -59,6 +62,12 @@ public sealed class SeriesStore<TState>
             }
 
             CreatedSeries++;
+            if (slot >= _unshown.Length)
+            {
+                Array.Resize(ref _unshown, Math.Min(Math.Max(slot + 1, _unshown.Length * 2), _table.Capacity));
+            }
+
+            _unshown[slot] = true;
         }
 
         ref var state = ref _table.ValueAt(slot);
@@ -85,6 +94,32 @@ public sealed class SeriesStore<TState>
     }
 
     /// <summary>
+    /// A connection gives its series back as if it had never acquired it: it moved to another capture point before
+    /// anything it counted was shown (<see cref="Connections.CountAt.Node"/>). A series no snapshot has shown yet and
+    /// held by that connection alone leaves at once, with whatever was counted in it, and is not counted as created;
+    /// any other series is released as at <see cref="Release"/> (what a scrape already showed stays). -1: ignored.
+    /// </summary>
+    public void Withdraw(int slot)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref var state = ref _table.ValueAt(slot);
+        if (state.Live == 1 && _unshown[slot])
+        {
+            _table.KeyAt(slot).ReleaseIdentities();
+            _table.Remove(slot);
+            _unshown[slot] = false;
+            CreatedSeries--;
+            return;
+        }
+
+        Release(slot);
+    }
+
+    /// <summary>
     /// Copies every series into <paramref name="buffer"/> (grown as needed) through the family's projection, and removes
     /// the series that no live connection holds any more: this snapshot is the one that shows their final values.
     /// Returns the count copied.
@@ -106,6 +141,7 @@ public sealed class SeriesStore<TState>
             }
 
             ref var state = ref _table.ValueAt(slot);
+            _unshown[slot] = false;
             buffer[count++] = projection.Sample(slot, _table.KeyAt(slot), state);
             if (state.Live == 0)
             {
@@ -118,5 +154,5 @@ public sealed class SeriesStore<TState>
         return count;
     }
 
-    public long ApproximateBytes() => _table.ApproximateBytes();
+    public long ApproximateBytes() => _table.ApproximateBytes() + _unshown.Length;
 }
