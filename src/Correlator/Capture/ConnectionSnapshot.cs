@@ -38,6 +38,9 @@ public sealed class ConnectionSnapshot
     /// <summary>Per capture point id, what it saw of connections counted at another point (may stop short of the last point).</summary>
     public IReadOnlyList<PointDuplicates> Duplicates { get; private set; } = [];
 
+    /// <summary>Interface ids that were free at the snapshot (no capture point): nothing is written for them.</summary>
+    public IReadOnlySet<ushort> FreeInterfaces { get; internal set; } = new HashSet<ushort>();
+
     public int TrackedConnections { get; private set; }
 
     public int MaxConnections { get; private set; }

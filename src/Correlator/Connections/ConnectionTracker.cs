@@ -84,6 +84,35 @@ public sealed class ConnectionTracker
     /// </summary>
     public IReadOnlyList<PointDuplicates> Duplicates => _duplicates;
 
+    /// <summary>Connections in the table counted at <paramref name="point"/> (its lifecycle's active connections).</summary>
+    public long ConnectionsAt(ushort point)
+    {
+        long active = 0;
+        foreach (var counters in _lifecycle.Values)
+        {
+            active += counters.Interface == point ? counters.Active : 0;
+        }
+
+        return active;
+    }
+
+    /// <summary>
+    /// Forgets a capture point no connection is counted at (its id is freed for another point): its lifecycle counters
+    /// and duplicate counts leave.
+    /// </summary>
+    public void ForgetPoint(ushort point)
+    {
+        foreach (var id in _lifecycle.Where(l => l.Value.Interface == point).Select(l => l.Key).ToArray())
+        {
+            _lifecycle.Remove(id);
+        }
+
+        if (point < _duplicates.Count)
+        {
+            _duplicates[point] = new PointDuplicates();
+        }
+    }
+
     /// <summary>
     /// Accounts one packet (its wire length) to its connection; returns false when the table was full and the
     /// packet's new connection was dropped.

@@ -16,8 +16,8 @@ public sealed class SeriesStore<TState>
 {
     private readonly SlotTable<SeriesKey, TState> _table;
 
-    /// <summary>Per slot: the series was created since the last snapshot (no scrape has shown it yet).</summary>
-    private bool[] _unshown = [];
+    /// <summary>A bit per slot: the series was created since the last snapshot (no scrape has shown it yet).</summary>
+    private ulong[] _unshown = [];
 
     public SeriesStore(int maxSeries)
     {
@@ -62,12 +62,12 @@ public sealed class SeriesStore<TState>
             }
 
             CreatedSeries++;
-            if (slot >= _unshown.Length)
+            if ((slot >> 6) >= _unshown.Length)
             {
-                Array.Resize(ref _unshown, Math.Min(Math.Max(slot + 1, _unshown.Length * 2), _table.Capacity));
+                Array.Resize(ref _unshown, Math.Max((slot >> 6) + 1, Math.Min(_unshown.Length * 2, (_table.Capacity + 63) >> 6)));
             }
 
-            _unshown[slot] = true;
+            _unshown[slot >> 6] |= 1UL << slot;
         }
 
         ref var state = ref _table.ValueAt(slot);
@@ -107,11 +107,11 @@ public sealed class SeriesStore<TState>
         }
 
         ref var state = ref _table.ValueAt(slot);
-        if (state.Live == 1 && _unshown[slot])
+        if (state.Live == 1 && IsUnshown(slot))
         {
             _table.KeyAt(slot).ReleaseIdentities();
             _table.Remove(slot);
-            _unshown[slot] = false;
+            _unshown[slot >> 6] &= ~(1UL << slot);
             CreatedSeries--;
             return;
         }
@@ -141,7 +141,6 @@ public sealed class SeriesStore<TState>
             }
 
             ref var state = ref _table.ValueAt(slot);
-            _unshown[slot] = false;
             buffer[count++] = projection.Sample(slot, _table.KeyAt(slot), state);
             if (state.Live == 0)
             {
@@ -151,8 +150,11 @@ public sealed class SeriesStore<TState>
             }
         }
 
+        Array.Clear(_unshown);
         return count;
     }
 
-    public long ApproximateBytes() => _table.ApproximateBytes() + _unshown.Length;
+    public long ApproximateBytes() => _table.ApproximateBytes() + (_unshown.Length * 8L);
+
+    private bool IsUnshown(int slot) => (slot >> 6) < _unshown.Length && (_unshown[slot >> 6] & (1UL << slot)) != 0;
 }
