@@ -47,7 +47,7 @@ public sealed partial class DiscoveredPointsLabTests
 
         // A new pod after the exporter is up: its port is found through OVSDB and opened on the rtnetlink picture.
         var client = await lab.AddPodAsync("cli", "10.99.61.1/24", Antrea("cli", "10.99.61.1"));
-        // Both pods' ports see the connection; it is counted once, at the port that delivered it first: each port's own
+        // Both pods' ports see the connection; it is counted once, at the port that captured it first: each port's own
         // tcpdump is the truth for the series counted there.
         var pcaps = new Dictionary<string, string>
         {
