@@ -12,13 +12,25 @@ namespace FlowExporter.Correlator.Capture;
 /// capture interfaces. Frames enter only through a <see cref="CaptureSink"/> inside a <see cref="Batch"/>, which
 /// holds the engine's lock; a scrape copies a <see cref="ConnectionSnapshot"/> under the same lock and writes it
 /// outside. The lock is never handed out.
+/// Capture points get small ids (the <c>interface</c> label's index in every table) from <see cref="RegisterInterface"/>;
+/// a point closed for good (<see cref="ReleaseInterface"/>: its link was deleted) gives its id back once no connection
+/// in the table is counted at it and a snapshot has shown its final values, and a later point reuses it: the ids in
+/// use are bounded by the points alive and draining, not by every name the node ever had.
 /// </summary>
 public sealed class CaptureEngine
 {
     private readonly Lock _gate = new();
     private readonly ConnectionSeriesStore _series;
     private readonly SeriesKeyFactory _keys;
-    private readonly List<CaptureSink> _sinks = [];
+    /// <summary>The sink of each id; null when the id is free.</summary>
+    private readonly List<CaptureSink?> _sinks = [];
+    private readonly Dictionary<string, CaptureSink> _byName = new(StringComparer.Ordinal);
+
+    /// <summary>Free ids, the lowest reused first.</summary>
+    private readonly SortedSet<ushort> _freeIds = [];
+
+    /// <summary>Ids whose point is closed for good, freed once no connection is counted at them.</summary>
+    private readonly HashSet<ushort> _released = [];
     private string[] _names = [];
 
     public CaptureEngine(CaptureEngineOptions options)
@@ -39,7 +51,7 @@ public sealed class CaptureEngine
 
     public CaptureEngineOptions Options { get; }
 
-    /// <summary>Capture interface names by id, as registered (a copy that never changes).</summary>
+    /// <summary>Capture interface names by id, as registered (a copy that never changes); empty for a free id.</summary>
     public IReadOnlyList<string> InterfaceNames => Volatile.Read(ref _names);
 
     /// <summary>Identities interned by the series keys (each end of a series at the pod and workload levels).</summary>
@@ -77,29 +89,76 @@ public sealed class CaptureEngine
 
     internal bool InBatch => _gate.IsHeldByCurrentThread;
 
+    /// <summary>Ids in use: points registered and not yet freed.</summary>
+    public int InterfacesInUse
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _byName.Count;
+            }
+        }
+    }
+
     /// <summary>
-    /// The sink of a capture interface (its <c>interface</c> label); the same name gets the same sink and id. The
-    /// interface is exported with zeros from now on, before its first frame.
+    /// The sink of a capture interface (its <c>interface</c> label); the same name gets the same sink and id while it
+    /// is registered (also after <see cref="ReleaseInterface"/>, until its id is freed: the release is then cancelled).
+    /// A new name takes the lowest free id. The interface is exported with zeros from now on, before its first frame.
     /// </summary>
     public CaptureSink RegisterInterface(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         lock (_gate)
         {
-            foreach (var existing in _sinks)
+            if (_byName.TryGetValue(name, out var existing))
             {
-                if (existing.Name == name)
-                {
-                    return existing;
-                }
+                _released.Remove(existing.Id);
+                return existing;
             }
 
-            var id = checked((ushort)_sinks.Count);
+            ushort id;
+            if (_freeIds.Count > 0)
+            {
+                id = _freeIds.Min;
+                _freeIds.Remove(id);
+            }
+            else
+            {
+                if (_sinks.Count > ushort.MaxValue)
+                {
+                    throw new InvalidOperationException($"capture interface {name}: more than {ushort.MaxValue + 1} capture points registered at once");
+                }
+
+                id = (ushort)_sinks.Count;
+                _sinks.Add(null);
+            }
+
             var sink = new CaptureSink(this, id, name);
-            _sinks.Add(sink);
+            _sinks[id] = sink;
+            _byName[name] = sink;
             _keys.NameInterface(id, name);
             Pipeline.StatsFor(id);
-            Volatile.Write(ref _names, [.. _sinks.Select(s => s.Name)]);
+            PublishNames();
             return sink;
+        }
+    }
+
+    /// <summary>
+    /// The capture point <paramref name="name"/> is closed for good (its link is gone): once no connection in the table
+    /// is counted at it (they expire or end as usual), the next snapshot shows its series and counters one last time,
+    /// and then its id is free for another point and its counters leave the exposition. Its sink accepts nothing from
+    /// then on. An unknown name is ignored.
+    /// </summary>
+    public void ReleaseInterface(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_gate)
+        {
+            if (_byName.TryGetValue(name, out var sink))
+            {
+                _released.Add(sink.Id);
+            }
         }
     }
 
@@ -170,7 +229,39 @@ public sealed class CaptureEngine
             }
 
             snapshot.Capture(Pipeline, _series, Quality);
-            return _names;
+            snapshot.FreeInterfaces = new HashSet<ushort>(_freeIds);
+            var names = _names;
+            FreeDrained();
+            return names;
         }
     }
+
+    /// <summary>
+    /// Frees the released ids no connection is counted at any more: the snapshot just taken showed their final values
+    /// (the series of their last connections, removed by that snapshot, and their capture counters).
+    /// </summary>
+    private void FreeDrained()
+    {
+        if (_released.Count == 0)
+        {
+            return;
+        }
+
+        var tracker = Pipeline.Tracker;
+        foreach (var id in _released.Where(id => tracker.ConnectionsAt(id) == 0).ToArray())
+        {
+            _released.Remove(id);
+            var sink = _sinks[id]!;
+            sink.Retire();
+            _byName.Remove(sink.Name);
+            _sinks[id] = null;
+            _freeIds.Add(id);
+            Pipeline.ResetStats(id);
+            tracker.ForgetPoint(id);
+        }
+
+        PublishNames();
+    }
+
+    private void PublishNames() => Volatile.Write(ref _names, [.. _sinks.Select(s => s?.Name ?? string.Empty)]);
 }

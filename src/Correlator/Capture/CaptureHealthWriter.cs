@@ -163,6 +163,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(CapturePackets);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             BeginInterface(writer, CapturePackets, names, i);
             writer.Value(snapshot.Interfaces[i].Packets);
         }
@@ -170,6 +175,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(CaptureBytes);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             BeginInterface(writer, CaptureBytes, names, i);
             writer.Value(snapshot.Interfaces[i].Bytes);
         }
@@ -177,6 +187,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(DuplicatePackets);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             BeginInterface(writer, DuplicatePackets, names, i);
             writer.Value(i < snapshot.Duplicates.Count ? snapshot.Duplicates[i].Packets : 0);
         }
@@ -184,6 +199,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(DuplicateBytes);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             BeginInterface(writer, DuplicateBytes, names, i);
             writer.Value(i < snapshot.Duplicates.Count ? snapshot.Duplicates[i].Bytes : 0);
         }
@@ -191,6 +211,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(Malformed);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             foreach (var (result, label) in MalformedReasons)
             {
                 BeginInterface(writer, Malformed, names, i);
@@ -202,6 +227,11 @@ internal sealed class CaptureHealthWriter
         writer.Family(Ignored);
         for (var i = 0; i < snapshot.Interfaces.Count; i++)
         {
+            if (snapshot.FreeInterfaces.Contains((ushort)i))
+            {
+                continue;
+            }
+
             foreach (var (reason, label) in IgnoredReasons)
             {
                 BeginInterface(writer, Ignored, names, i);

@@ -110,6 +110,9 @@ public sealed class CapturePipeline
         return frames;
     }
 
+    /// <summary>Starts an interface's statistics again from zero: its id was freed, for another point to reuse.</summary>
+    internal void ResetStats(ushort captureInterface) => _stats[captureInterface] = new InterfaceCaptureStats();
+
     /// <summary>Makes sure an interface has statistics (so it is exported with zeros before its first frame).</summary>
     public InterfaceCaptureStats StatsFor(ushort captureInterface)
     {

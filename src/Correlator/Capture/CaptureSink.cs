@@ -23,6 +23,11 @@ public sealed class CaptureSink
 
     public string Name { get; }
 
+    /// <summary>The point's id was freed (<see cref="CaptureEngine.ReleaseInterface"/>): frames still handed here are dropped, not counted at another point that reuses the id.</summary>
+    public bool IsRetired => Volatile.Read(ref _retired);
+
+    private bool _retired;
+
     /// <summary>Runs <paramref name="body"/> with the engine's lock held; frames go to <see cref="Accept"/> inside it.</summary>
     public TResult Batch<TState, TResult>(TState state, Func<TState, TResult> body) => _engine.Batch(state, body);
 
@@ -30,6 +35,11 @@ public sealed class CaptureSink
     public void Accept(in CapturedFrame frame)
     {
         EnsureInBatch();
+        if (_retired)
+        {
+            return;
+        }
+
         _engine.Pipeline.Process(Id, frame);
     }
 
@@ -40,8 +50,15 @@ public sealed class CaptureSink
     public void AcceptDecoded(in DecodedFrame frame)
     {
         EnsureInBatch();
+        if (_retired)
+        {
+            return;
+        }
+
         _engine.Pipeline.Account(Id, frame.Result, frame.Packet, frame.WireLength, frame.TimestampNanoseconds);
     }
+
+    internal void Retire() => Volatile.Write(ref _retired, true);
 
     private void EnsureInBatch()
     {

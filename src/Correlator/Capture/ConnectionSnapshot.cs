@@ -38,6 +38,9 @@ public sealed class ConnectionSnapshot
     /// <summary>Per capture point id, what it saw of connections counted at another point (may stop short of the last point).</summary>
     public IReadOnlyList<PointDuplicates> Duplicates { get; private set; } = [];
 
+    /// <summary>Interface ids that were free at the snapshot (no capture point): nothing is written for them.</summary>
+    public IReadOnlySet<ushort> FreeInterfaces { get; internal set; } = new HashSet<ushort>();
+
     public int TrackedConnections { get; private set; }
 
     public int MaxConnections { get; private set; }
@@ -69,7 +72,7 @@ public sealed class ConnectionSnapshot
         QualitySeriesCount = quality?.Store.Count ?? 0;
         MaxQualitySeries = quality?.Store.Capacity ?? 0;
         QualityRejectedConnections = quality?.Store.RejectedConnections ?? 0;
-        Lifecycle = pipeline.Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
+        Lifecycle = pipeline.Tracker.Lifecycle.Select(l => l.Sample()).OrderBy(l => l.Interface).ThenBy(l => l.Protocol).ToArray();
         Interfaces = pipeline.Stats.Select(s => s.Copy()).ToArray();
         Duplicates = pipeline.Tracker.Duplicates.Select(d => d.Copy()).ToArray();
         TrackedConnections = pipeline.Tracker.Count;

@@ -12,16 +12,27 @@ namespace FlowExporter.Correlator.Connections;
 /// when on, sits behind <see cref="IConnectionQuality"/>: the table tells it each step of each connection. Frames are
 /// one way in (<see cref="Observe(ushort, in DecodedPacket, ushort, ushort, int, long)"/>); another engine's counts
 /// are the other (<see cref="Observe(in ConnectionObservation)"/>), with the same timeouts, caps, lifecycle counters
-/// and series. Time is whatever the caller passes: capture timestamps in replay, the clock in live capture.
+/// and series. Time is whatever the caller passes: each packet's capture timestamp (live and replay alike; a scrape
+/// also advances it to the clock in live capture).
 /// A connection seen at several capture points is, by default (<see cref="CountAt.Node"/>), one entry found by its
-/// 5-tuple alone and owned by the first point that delivered a packet of it: that point's packets are counted (series,
-/// quality, records, lifecycle), the other points' only in their <see cref="Duplicates"/>, though they keep the
-/// connection alive. <see cref="CountAt.EveryPoint"/> keys the table by point and 5-tuple: an entry per point.
+/// 5-tuple alone and owned by the point that captured its first packet earliest (by the packets' capture timestamps,
+/// whatever order the points' threads deliver them in): that point's packets are counted (series, quality, records,
+/// lifecycle), the other points' only in their <see cref="Duplicates"/>, though they keep the connection alive. A point
+/// that delivers a packet captured before the owner's earliest takes the connection over (<see cref="TakeOver"/>): the
+/// entry is counted again from that point's packets as if it had opened there. <see cref="CountAt.EveryPoint"/> keys
+/// the table by point and 5-tuple: an entry per point.
 /// Not thread-safe: one owner drives it.
 /// </summary>
 public sealed class ConnectionTracker
 {
     private const int NoSlot = -1;
+
+    /// <summary>
+    /// How much earlier than the owner another point may have captured a connection's first packet and take it over:
+    /// the same packet reaches two points of a node microseconds apart (a millisecond under heavy load). A packet
+    /// captured longer before is not this connection's (a previous connection on the same tuple) but a late copy.
+    /// </summary>
+    private const long MaxCaptureSkew = 100_000_000;
     private readonly SlotTable<ConnectionKey, Connection> _table;
     private readonly IConnectionSeries _series;
     private readonly Dictionary<int, LifecycleCounters> _lifecycle = [];
@@ -73,6 +84,35 @@ public sealed class ConnectionTracker
     /// </summary>
     public IReadOnlyList<PointDuplicates> Duplicates => _duplicates;
 
+    /// <summary>Connections in the table counted at <paramref name="point"/> (its lifecycle's active connections).</summary>
+    public long ConnectionsAt(ushort point)
+    {
+        long active = 0;
+        foreach (var counters in _lifecycle.Values)
+        {
+            active += counters.Interface == point ? counters.Active : 0;
+        }
+
+        return active;
+    }
+
+    /// <summary>
+    /// Forgets a capture point no connection is counted at (its id is freed for another point): its lifecycle counters
+    /// and duplicate counts leave.
+    /// </summary>
+    public void ForgetPoint(ushort point)
+    {
+        foreach (var id in _lifecycle.Where(l => l.Value.Interface == point).Select(l => l.Key).ToArray())
+        {
+            _lifecycle.Remove(id);
+        }
+
+        if (point < _duplicates.Count)
+        {
+            _duplicates[point] = new PointDuplicates();
+        }
+    }
+
     /// <summary>
     /// Accounts one packet (its wire length) to its connection; returns false when the table was full and the
     /// packet's new connection was dropped.
@@ -94,12 +134,17 @@ public sealed class ConnectionTracker
 
         if (slot >= 0 && _table.ValueAt(slot).Point != captureInterface)
         {
-            return CountDuplicate(slot, captureInterface, 1, (ulong)wireLength, _now);
+            if (!CapturedBefore(_table.ValueAt(slot), now, flags))
+            {
+                return CountDuplicate(slot, captureInterface, 1, (ulong)wireLength, _now);
+            }
+
+            TakeOver(slot, key, sourceIsA, flags, now, packet.VlanId);
         }
 
         if (slot < 0)
         {
-            slot = Open(key, sourceIsA, flags);
+            slot = Open(key, sourceIsA, flags, now);
             if (slot < 0)
             {
                 return false;
@@ -109,6 +154,7 @@ public sealed class ConnectionTracker
         }
 
         ref var connection = ref _table.ValueAt(slot);
+        connection.FirstSeen = Math.Min(connection.FirstSeen, now);
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
         CountPacket(ref connection, fromInitiator, (uint)wireLength);
         if (_records is not null)
@@ -158,14 +204,19 @@ public sealed class ConnectionTracker
 
         if (slot >= 0 && _table.ValueAt(slot).Point != key.Interface)
         {
-            CountDuplicate(slot, key.Interface, observation.PacketsFromA + observation.PacketsFromB, observation.BytesFromA + observation.BytesFromB, Math.Max(_now, observation.LastSeen));
-            Advance(observation.LastSeen);
-            return true;
+            if (!CapturedBefore(_table.ValueAt(slot), observation.FirstSeen, firstFlags))
+            {
+                CountDuplicate(slot, key.Interface, observation.PacketsFromA + observation.PacketsFromB, observation.BytesFromA + observation.BytesFromB, Math.Max(_now, observation.LastSeen));
+                Advance(observation.LastSeen);
+                return true;
+            }
+
+            TakeOver(slot, key, observation.FirstSenderIsA, firstFlags, observation.FirstSeen, observation.VlanId);
         }
 
         if (slot < 0)
         {
-            slot = Open(key, observation.FirstSenderIsA, firstFlags);
+            slot = Open(key, observation.FirstSenderIsA, firstFlags, observation.FirstSeen);
             if (slot < 0)
             {
                 return false;
@@ -175,6 +226,7 @@ public sealed class ConnectionTracker
         }
 
         ref var connection = ref _table.ValueAt(slot);
+        connection.FirstSeen = Math.Min(connection.FirstSeen, observation.FirstSeen);
         var initiatorIsA = connection.Has(ConnectionFlags.InitiatorIsA);
         CountMany(ref connection, forward: initiatorIsA, observation.BytesFromA, observation.PacketsFromA);
         CountMany(ref connection, forward: !initiatorIsA, observation.BytesFromB, observation.PacketsFromB);
@@ -285,7 +337,7 @@ public sealed class ConnectionTracker
         }
     }
 
-    private int Open(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
+    private int Open(in ConnectionKey key, bool sourceIsA, TcpFlags flags, long firstSeen)
     {
         var lifecycle = LifecycleFor(key.Interface, key.Protocol);
         if (_table.IsFull && !EvictOne())
@@ -299,6 +351,7 @@ public sealed class ConnectionTracker
         ref var connection = ref _table.ValueAt(slot);
         connection.Point = key.Interface;
         connection.Time = _now;
+        connection.FirstSeen = firstSeen;
         connection.Evidence = evidence;
         connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
         connection.Idle = ListLinks.None;
@@ -308,6 +361,60 @@ public sealed class ConnectionTracker
         lifecycle.Open();
         return slot;
     }
+
+    /// <summary>
+    /// The point of <paramref name="key"/> captured a packet of the connection in <paramref name="slot"/> (at
+    /// <paramref name="firstSeen"/>) before its owner captured any: it becomes the owner, so that the owner is the
+    /// point that captured the connection first whatever order the points' packets reach the table in. The entry
+    /// starts again as if opened by this packet at this point: what the old owner counted since the last flush becomes
+    /// its duplicates, its series, quality series and opening are withdrawn (nothing shown yet: they leave without a
+    /// trace; see <see cref="IConnectionSeries.Withdraw"/>), its flow record is dropped unsent, and the initiator, FIN and
+    /// RST state are decided again from this point's packets. Only what a scrape already showed of the old owner stays.
+    /// </summary>
+    private void TakeOver(int slot, in ConnectionKey key, bool sourceIsA, TcpFlags flags, long firstSeen, ushort vlanId)
+    {
+        ref var connection = ref _table.ValueAt(slot);
+        AddDuplicates(connection.Point, connection.ForwardPackets + (ulong)connection.BackwardPackets, connection.ForwardBytes + (ulong)connection.BackwardBytes);
+        connection.ForwardBytes = 0;
+        connection.BackwardBytes = 0;
+        connection.ForwardPackets = 0;
+        connection.BackwardPackets = 0;
+        if (connection.IsClosing)
+        {
+            Unlink(ref _closing, slot);
+        }
+        else
+        {
+            Unlink(ref _idle, slot);
+        }
+
+        _series.Withdraw(connection.Series);
+        _quality?.Withdrawn(slot);
+        WithdrawOpening(connection.Point, key.Protocol);
+
+        var (initiatorIsA, evidence) = DecideInitiator(key, sourceIsA, flags);
+        connection.Point = key.Interface;
+        connection.Time = _now;
+        connection.FirstSeen = firstSeen;
+        connection.Evidence = evidence;
+        connection.Flags = initiatorIsA ? ConnectionFlags.InitiatorIsA : ConnectionFlags.None;
+        connection.Series = _series.Open(key, initiatorIsA, evidence);
+        _quality?.Opened(slot, key, initiatorIsA, evidence, sourceIsA == initiatorIsA, flags, firstSeen);
+        Append(ref _idle, slot);
+        LifecycleFor(key.Interface, key.Protocol).Open();
+        _records?.Opened(slot, vlanId);
+    }
+
+    /// <summary>
+    /// Whether a packet (or a report's first packet) captured at another point than the owner's, at
+    /// <paramref name="captured"/>, is the same connection captured earlier there: before the owner's earliest packet
+    /// (and not by more than <see cref="MaxCaptureSkew"/>); and, when the owner saw the connection open with a SYN, a
+    /// SYN itself (anything captured before the opening SYN belongs to a previous connection on the tuple).
+    /// </summary>
+    private static bool CapturedBefore(in Connection owner, long captured, TcpFlags flags) =>
+        captured < owner.FirstSeen
+        && owner.FirstSeen - captured <= MaxCaptureSkew
+        && (owner.Evidence != InitiatorEvidence.Syn || (flags & (TcpFlags.Syn | TcpFlags.Ack)) == TcpFlags.Syn);
 
     private static (bool InitiatorIsA, InitiatorEvidence Evidence) DecideInitiator(in ConnectionKey key, bool sourceIsA, TcpFlags flags)
     {
@@ -533,12 +640,7 @@ public sealed class ConnectionTracker
     /// </summary>
     private bool CountDuplicate(int slot, ushort point, ulong packets, ulong bytes, long time)
     {
-        while (_duplicates.Count <= point)
-        {
-            _duplicates.Add(new PointDuplicates());
-        }
-
-        _duplicates[point].Count((long)packets, (long)bytes);
+        AddDuplicates(point, packets, bytes);
         ref var connection = ref _table.ValueAt(slot);
         if (!connection.IsClosing)
         {
@@ -547,6 +649,28 @@ public sealed class ConnectionTracker
         }
 
         return true;
+    }
+
+    private void AddDuplicates(ushort point, ulong packets, ulong bytes)
+    {
+        while (_duplicates.Count <= point)
+        {
+            _duplicates.Add(new PointDuplicates());
+        }
+
+        _duplicates[point].Count((long)packets, (long)bytes);
+    }
+
+    /// <summary>Takes back a connection's opening at a point it moved away from; counters left unused leave.</summary>
+    private void WithdrawOpening(ushort captureInterface, byte protocol)
+    {
+        var id = (captureInterface << 8) | protocol;
+        var counters = _lifecycle[id];
+        counters.Withdraw();
+        if (counters.IsUnused)
+        {
+            _lifecycle.Remove(id);
+        }
     }
 
     private LifecycleCounters LifecycleFor(ushort captureInterface, byte protocol)
@@ -643,6 +767,12 @@ public sealed class ConnectionTracker
 
         /// <summary>The capture point whose packets are counted (the key's own point unless counted once per node).</summary>
         public ushort Point;
+
+        /// <summary>
+        /// Capture time (ns) of the earliest packet its point delivered: counted once per node, another point's packet
+        /// captured before it takes the connection over.
+        /// </summary>
+        public long FirstSeen;
 
         // Counted since the last flush into the series (forward: from the initiator); the entry is in cache for every
         // packet, the series is not.

@@ -35,6 +35,13 @@ public interface IConnectionQuality
     /// <summary>The connection in <paramref name="slot"/> left the table.</summary>
     void Closed(int slot);
 
+    /// <summary>
+    /// The connection in <paramref name="slot"/> moved to another capture point (<see cref="CountAt.Node"/>): its state
+    /// ends as at <see cref="Closed"/>, but its series is given back as if never opened (one nothing has shown yet and
+    /// only it held leaves, with what it counted); <see cref="Opened"/> follows for the new point.
+    /// </summary>
+    void Withdrawn(int slot);
+
     /// <summary>Time moved to <paramref name="now"/> (ns): attempts unanswered for too long time out.</summary>
     void Advance(long now);
 

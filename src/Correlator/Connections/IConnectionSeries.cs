@@ -16,4 +16,10 @@ public interface IConnectionSeries
 
     /// <summary>The connection holding <paramref name="series"/> left the table.</summary>
     void Release(int series);
+
+    /// <summary>
+    /// The connection holding <paramref name="series"/> moved to another capture point (<see cref="CountAt.Node"/>):
+    /// it gives the series back as if it had never opened it; a series nothing has shown yet and only it held leaves.
+    /// </summary>
+    void Withdraw(int series);
 }

@@ -36,6 +36,9 @@ public sealed class QualitySeriesStore
     /// <inheritdoc cref="SeriesStore{TState}.Release"/>
     public void Release(int slot) => _store.Release(slot);
 
+    /// <inheritdoc cref="SeriesStore{TState}.Withdraw"/>
+    public void Withdraw(int slot) => _store.Withdraw(slot);
+
     public void CountAttempt(int slot, AttemptResult result) => Increment(slot, QualityCellCounts.FirstAttempt + (int)result);
 
     public void CountRetransmission(int slot, bool forward) =>

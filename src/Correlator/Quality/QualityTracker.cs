@@ -156,6 +156,17 @@ public sealed class QualityTracker : IConnectionQuality
         _store.Release(quality.Series);
     }
 
+    public void Withdrawn(int slot)
+    {
+        ref var quality = ref _states[slot];
+        if (quality.Attempt == AttemptState.SynSent)
+        {
+            Unlink(slot);
+        }
+
+        _store.Withdraw(quality.Series);
+    }
+
     /// <summary>Attempts unanswered for <c>syn_timeout</c> count as timed out.</summary>
     public void Advance(long now)
     {

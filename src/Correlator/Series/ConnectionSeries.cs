@@ -35,4 +35,6 @@ public sealed class ConnectionSeries : IConnectionSeries
         _store.Add(series, forwardBytes, backwardBytes, forwardPackets, backwardPackets);
 
     public void Release(int series) => _store.Release(series);
+
+    public void Withdraw(int series) => _store.Withdraw(series);
 }

@@ -70,6 +70,9 @@ public sealed class ConnectionSeriesStore
     /// <inheritdoc cref="SeriesStore{TState}.Release"/>
     public void Release(int slot) => _store.Release(slot);
 
+    /// <inheritdoc cref="SeriesStore{TState}.Withdraw"/>
+    public void Withdraw(int slot) => _store.Withdraw(slot);
+
     /// <inheritdoc cref="SeriesStore{TState}.Snapshot"/>
     public int Snapshot(ref SeriesSample[] buffer) => _store.Snapshot(ref buffer, default(Projection));
 

@@ -16,6 +16,9 @@ public sealed class SeriesStore<TState>
 {
     private readonly SlotTable<SeriesKey, TState> _table;
 
+    /// <summary>A bit per slot: the series was created since the last snapshot (no scrape has shown it yet).</summary>
+    private ulong[] _unshown = [];
+
     public SeriesStore(int maxSeries)
     {
         _table = new SlotTable<SeriesKey, TState>(maxSeries);
@@ -59,6 +62,12 @@ public sealed class SeriesStore<TState>
             }
 
             CreatedSeries++;
+            if ((slot >> 6) >= _unshown.Length)
+            {
+                Array.Resize(ref _unshown, Math.Max((slot >> 6) + 1, Math.Min(_unshown.Length * 2, (_table.Capacity + 63) >> 6)));
+            }
+
+            _unshown[slot >> 6] |= 1UL << slot;
         }
 
         ref var state = ref _table.ValueAt(slot);
@@ -82,6 +91,32 @@ public sealed class SeriesStore<TState>
         {
             state.Live--;
         }
+    }
+
+    /// <summary>
+    /// A connection gives its series back as if it had never acquired it: it moved to another capture point before
+    /// anything it counted was shown (<see cref="Connections.CountAt.Node"/>). A series no snapshot has shown yet and
+    /// held by that connection alone leaves at once, with whatever was counted in it, and is not counted as created;
+    /// any other series is released as at <see cref="Release"/> (what a scrape already showed stays). -1: ignored.
+    /// </summary>
+    public void Withdraw(int slot)
+    {
+        if (slot < 0)
+        {
+            return;
+        }
+
+        ref var state = ref _table.ValueAt(slot);
+        if (state.Live == 1 && IsUnshown(slot))
+        {
+            _table.KeyAt(slot).ReleaseIdentities();
+            _table.Remove(slot);
+            _unshown[slot >> 6] &= ~(1UL << slot);
+            CreatedSeries--;
+            return;
+        }
+
+        Release(slot);
     }
 
     /// <summary>
@@ -115,8 +150,11 @@ public sealed class SeriesStore<TState>
             }
         }
 
+        Array.Clear(_unshown);
         return count;
     }
 
-    public long ApproximateBytes() => _table.ApproximateBytes();
+    public long ApproximateBytes() => _table.ApproximateBytes() + (_unshown.Length * 8L);
+
+    private bool IsUnshown(int slot) => (slot >> 6) < _unshown.Length && (_unshown[slot >> 6] & (1UL << slot)) != 0;
 }

@@ -68,6 +68,9 @@ public sealed class ConnectionAccounting : IMetricsContributor
     /// <summary>The sink of a capture point (its <c>interface</c> label); the same name keeps its sink and id.</summary>
     public CaptureSink RegisterInterface(string name) => Engine.RegisterInterface(name);
 
+    /// <summary>A discovered capture point closed for good: its id is freed once its connections have left (<see cref="CaptureEngine.ReleaseInterface"/>).</summary>
+    public void ReleaseInterface(string name) => Engine.ReleaseInterface(name);
+
     /// <summary>The name of a capture point by its id (any thread); empty for an unknown id.</summary>
     public string InterfaceName(ushort id)
     {

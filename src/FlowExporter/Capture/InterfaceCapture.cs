@@ -193,6 +193,10 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
             Immediate = true,
             BufferSize = _bufferBytes,
             ReadTimeout = 100,
+
+            // Counted once per node, a connection belongs to the point that captured it first: the same packet reaches
+            // two points of the node microseconds apart, which microsecond timestamps would often make a tie.
+            TimestampResolution = TimestampResolution.Nanosecond,
         };
         device.Open(configuration);
         if (_options.Bpf.Length > 0)
@@ -217,6 +221,7 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
                 throw new CaptureLoopException($"cannot make {Name} non-blocking: {LibPcapNative.ErrorText(pcap)}");
             }
 
+            FractionToNanoseconds = LibPcapNative.TimestampPrecision(pcap) == LibPcapNative.NanosecondPrecision ? 1 : 1_000;
             var descriptor = new LibPcapNative.PollDescriptor { Descriptor = LibPcapNative.SelectableDescriptor(pcap), Events = LibPcapNative.PollIn };
             var nextStatistics = _time.GetTimestamp();
             while (!cancellationToken.IsCancellationRequested)
@@ -258,7 +263,7 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
 
         try
         {
-            var nanoseconds = ((long)header->Seconds * 1_000_000_000L) + ((long)header->Microseconds * 1_000L);
+            var nanoseconds = ((long)header->Seconds * 1_000_000_000L) + ((long)header->Microseconds * self.FractionToNanoseconds);
             var frame = new CapturedFrame(self._sink.Id, self.LinkType, nanoseconds, (int)header->Length, new ReadOnlySpan<byte>(data, (int)header->CaptureLength));
             self._sink.Accept(frame);
         }
@@ -270,6 +275,9 @@ internal sealed unsafe partial class InterfaceCapture : IDisposable
     }
 
     private int LinkType { get; set; }
+
+    /// <summary>What a header's fraction of a second is worth in nanoseconds: 1 on a nanosecond handle, else 1000.</summary>
+    private long FractionToNanoseconds { get; set; } = 1_000;
 
     private void ReadStatistics(nint pcap)
     {

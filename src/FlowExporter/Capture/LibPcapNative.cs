@@ -19,6 +19,8 @@ internal static unsafe partial class LibPcapNative
     public struct PacketHeader
     {
         public nint Seconds;
+
+        /// <summary>The fraction of a second: microseconds, or nanoseconds on a handle whose precision is <see cref="NanosecondPrecision"/>.</summary>
         public nint Microseconds;
         public uint CaptureLength;
         public uint Length;
@@ -44,6 +46,12 @@ internal static unsafe partial class LibPcapNative
 
     [LibraryImport(Pcap, EntryPoint = "pcap_dispatch")]
     public static partial int Dispatch(nint handle, int count, delegate* unmanaged<nint, PacketHeader*, byte*, void> callback, nint user);
+
+    /// <summary><see cref="TimestampPrecision"/>'s answer for nanosecond timestamps (PCAP_TSTAMP_PRECISION_NANO).</summary>
+    public const int NanosecondPrecision = 1;
+
+    [LibraryImport(Pcap, EntryPoint = "pcap_get_tstamp_precision")]
+    public static partial int TimestampPrecision(nint handle);
 
     [LibraryImport(Pcap, EntryPoint = "pcap_setnonblock")]
     public static partial int SetNonBlocking(nint handle, int nonBlocking, byte* errorBuffer);

@@ -93,7 +93,7 @@ public sealed partial class LiveCapture : BackgroundService, IMetricsContributor
             .OfType<string>()
             .Where(name => !_selectors.IsExcluded(name))
             .ToHashSet(StringComparer.Ordinal);
-        _table = new CapturePointTable(opener, _named);
+        _table = new CapturePointTable(opener, _named, accounting.ReleaseInterface);
         health.Register(SourceName);
         foreach (var name in _named.Order(StringComparer.Ordinal))
         {

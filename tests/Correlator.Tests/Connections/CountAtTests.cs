@@ -3,7 +3,6 @@ using FlowExporter.Correlator.CaptureFiles;
 using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Quality;
-using FlowExporter.Correlator.Series;
 using FlowExporter.Correlator.Tests.Support;
 using static FlowExporter.Correlator.Decoding.TcpFlags;
 
@@ -80,7 +79,7 @@ public sealed class CountAtTests
     [Fact]
     public void Counted_once_per_node_the_first_point_to_deliver_owns_the_connection_and_its_lifecycle()
     {
-        var table = new Table(CountAt.Node);
+        var table = new CountAtTable(CountAt.Node);
         table.Frame(2, Packets.Tcp("10.0.0.9", 40000, "10.0.0.1", 80, Syn), 74, 1 * Second);
         table.Frame(1, Packets.Tcp("10.0.0.9", 40000, "10.0.0.1", 80, Syn), 74, 1 * Second);
         table.Frame(1, Packets.Tcp("10.0.0.1", 80, "10.0.0.9", 40000, Syn | Ack), 74, 1 * Second);
@@ -98,7 +97,7 @@ public sealed class CountAtTests
     [Fact]
     public void Counted_once_per_node_packets_at_another_point_keep_the_connection_alive()
     {
-        var table = new Table(CountAt.Node);
+        var table = new CountAtTable(CountAt.Node);
         table.Frame(1, Packets.Udp("10.0.0.9", 5000, "10.0.0.1", 53), 80, 1 * Second);
         table.Frame(2, Packets.Udp("10.0.0.9", 5000, "10.0.0.1", 53), 80, 50 * Second); // the owner missed this one
         table.Tracker.Advance(100 * Second);
@@ -116,7 +115,7 @@ public sealed class CountAtTests
     [Fact]
     public void Counted_once_per_node_only_the_owner_restarts_an_ended_connection_while_it_lingers()
     {
-        var table = new Table(CountAt.Node);
+        var table = new CountAtTable(CountAt.Node);
         table.Frame(1, Packets.Tcp("10.0.0.9", 40000, "10.0.0.1", 80, Syn), 74, 1 * Second);
         table.Frame(1, Packets.Tcp("10.0.0.1", 80, "10.0.0.9", 40000, Rst | Ack), 54, 1 * Second);
         table.Frame(2, Packets.Tcp("10.0.0.9", 40000, "10.0.0.1", 80, Syn), 74, 1 * Second);
@@ -137,7 +136,7 @@ public sealed class CountAtTests
     [Fact]
     public void Counted_once_per_node_an_unreachable_at_another_point_fails_the_attempt_the_owner_counts()
     {
-        var table = new Table(CountAt.Node, quality: true);
+        var table = new CountAtTable(CountAt.Node, quality: true);
         table.Frame(1, Packets.Udp("10.0.0.9", 5000, "10.0.0.1", 53), 80, 1 * Second);
         table.Frame(2, Packets.Icmp("10.0.0.1", "10.0.0.9") with
         {
@@ -159,8 +158,8 @@ public sealed class CountAtTests
     [InlineData(CountAt.EveryPoint)]
     public void Observations_from_two_points_are_keyed_as_frames_are(CountAt countAt)
     {
-        var frames = new Table(countAt);
-        var observations = new Table(countAt);
+        var frames = new CountAtTable(countAt);
+        var observations = new CountAtTable(countAt);
         foreach (var point in new ushort[] { 1, 2 })
         {
             frames.Frame(point, Packets.Tcp("10.0.0.9", 40000, "10.0.0.1", 80, Syn), 74, 1 * Second);
@@ -267,43 +266,4 @@ public sealed class CountAtTests
         [.. snapshot.Quality.ToArray().Select(q => $"{q.Key} {q.HandshakeSumNanoseconds} {string.Join(',', Enumerable.Range(0, QualityCellCounts.Count).Select(q.Count))}")];
 
     private sealed record StoredFrame(ushort Point, int LinkType, long Timestamp, int WireLength, byte[] Data);
-
-    /// <summary>A connection table with its series (and quality, when asked), as the exporter composes it.</summary>
-    private sealed class Table
-    {
-        private readonly ConnectionSeriesStore _series = new(1000);
-        private readonly QualityTracker? _quality;
-
-        public Table(CountAt countAt, bool quality = false)
-        {
-            var keys = new SeriesKeyFactory();
-            _quality = quality ? new QualityTracker(new QualityOptions { Aggregation = AggregationLevel.Connection }, new QualitySeriesStore(1000), _series, keys) : null;
-            Tracker = new ConnectionTracker(
-                new ConnectionTrackerOptions { CountAt = countAt },
-                new ConnectionSeries(_series, keys, AggregationLevel.Connection),
-                _quality);
-        }
-
-        public ConnectionTracker Tracker { get; }
-
-        public void Frame(ushort point, DecodedPacket packet, int bytes, long at) =>
-            Assert.True(Tracker.Observe(point, packet, packet.SourcePort, packet.DestinationPort, bytes, at));
-
-        public SeriesSample[] Snapshot()
-        {
-            Tracker.FlushCounters();
-            var buffer = Array.Empty<SeriesSample>();
-            var count = _series.Snapshot(ref buffer);
-            return buffer[..count];
-        }
-
-        public QualitySample[] QualitySnapshot()
-        {
-            var buffer = Array.Empty<QualitySample>();
-            var count = _quality!.Store.Snapshot(ref buffer);
-            return buffer[..count];
-        }
-
-        public LifecycleSample[] Lifecycle() => [.. Tracker.Lifecycle.Select(LifecycleSample.From).OrderBy(l => l.Interface).ThenBy(l => l.Protocol)];
-    }
 }

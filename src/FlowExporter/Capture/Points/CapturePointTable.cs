@@ -6,7 +6,7 @@ namespace FlowExporter.Capture.Points;
 /// The open capture points as the capture source sees them: it wraps the engine's <see cref="ICapturePointOpener"/>
 /// so that every point the manager opens is listed here until closed. An interface named explicitly keeps its counters
 /// across closes and re-opens (its series go on, as before capture points); a discovered point's counters leave with
-/// it.
+/// it, and its interface id is released to the capture engine (freed once its connections have left).
 /// </summary>
 internal sealed class CapturePointTable : ICapturePointOpener
 {
@@ -15,11 +15,14 @@ internal sealed class CapturePointTable : ICapturePointOpener
     private readonly Lock _gate = new();
     private readonly Dictionary<CapturePointKey, Entry> _open = [];
     private readonly Dictionary<string, CapturePointCounters> _closedTotals = new(StringComparer.Ordinal);
+    private readonly Action<string>? _released;
 
-    public CapturePointTable(ICapturePointOpener engine, IReadOnlySet<string> named)
+    /// <param name="released">Told the name of a discovered point once it is closed (its id may be freed).</param>
+    public CapturePointTable(ICapturePointOpener engine, IReadOnlySet<string> named, Action<string>? released = null)
     {
         _engine = engine;
         _named = named;
+        _released = released;
     }
 
     public async ValueTask<ICapturePointHandle> OpenAsync(PlannedPoint point, CancellationToken cancellationToken)
@@ -65,8 +68,11 @@ internal sealed class CapturePointTable : ICapturePointOpener
             if (_named.Contains(name))
             {
                 _closedTotals[name] = _closedTotals.GetValueOrDefault(name) + CapturePointCounters.Of(entry.Handle);
+                return;
             }
         }
+
+        _released?.Invoke(entry.Point.Name);
     }
 
     /// <summary>The handle the manager holds: closing it closes the engine's handle, then takes the point off the table.</summary>
