@@ -18,10 +18,29 @@
 #define MAX_VLAN_TAGS 2
 #define MAX_IPV6_EXT_HEADERS 8
 
+#define IPPROTO_ICMPV6_NUMBER 58 // linux/in6.h pulls in more than the UAPI headers used here
+
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
+
+// flow_value.handshake: the handshake RTT of the interval was measured, by which segment.
+#define HANDSHAKE_MEASURED 0x1
+#define HANDSHAKE_ACK_FROM_B 0x2 // the completing ACK was B's
+#define HANDSHAKE_ACK_RST 0x4    // and carried RST (a refusal, not a handshake)
+
+// flow_value.unreachable: an ICMP/ICMPv6 destination unreachable quoted a packet of this connection sent by A or B.
+#define UNREACHABLE_QUOTED_FROM_A 0x1
+#define UNREACHABLE_QUOTED_FROM_B 0x2
+
+// tcp_side.last_kinds, and the kinds of a segment (TcpSegmentKinds in src/Correlator/Quality).
+#define KIND_RETRANSMISSION 0x1
+#define KIND_ZERO_WINDOW 0x2
+#define KIND_KEEP_ALIVE 0x4
+#define KIND_ZERO_WINDOW_PROBE 0x8
+#define FAST_RETRANSMISSION_WINDOW_NS 20000000ULL
+#define DEFAULT_OUT_OF_ORDER_NS 3000000ULL
 
 // Evidence bits: which side sent a SYN without ACK and which a SYN-ACK.
 #define EVIDENCE_SYN_FROM_A 0x1
@@ -72,6 +91,35 @@ struct flow_value {
 	__u16 vlan_id; // the first packet's outermost VLAN id (0: untagged)
 	__u64 ip_bytes_from_a; // IP octets (IP header onwards), as the libpcap engine's DecodedPacket.IpLength sums them
 	__u64 ip_bytes_from_b;
+	__u64 handshake_rtt_ns; // latest SYN to the first ACK without SYN after it (HANDSHAKE_* in handshake says whose)
+	__u32 retransmissions_from_a; // segments the sequence analysis (tcp_state) marked retransmitted, sent by A
+	__u32 retransmissions_from_b;
+	__u32 zero_windows_from_a; // segments advertising a zero window (not probes, not SYN/FIN/RST), sent by A
+	__u32 zero_windows_from_b;
+	__u32 handshake; // HANDSHAKE_* bits
+	__u32 unreachable; // UNREACHABLE_* bits
+};
+
+// Sequence analysis of one direction of a TCP connection: TcpDirectionState in src/Correlator/Quality, the numbers of
+// tshark's per-flow state its retransmission decision reads.
+struct tcp_side {
+	__u64 next_seq_ns; // when next_seq last advanced
+	__u64 last_ack_ns; // when this side last sent a segment
+	__u32 next_seq; // highest sequence number past the end of any segment (SYN and FIN count one); 0: none yet
+	__u32 last_ack; // acknowledgement number of the last segment this side sent
+	__s32 window; // raw window of that segment; -1 before the first
+	__u16 dup_acks; // duplicate ACKs in a row (saturating)
+	__u8 last_kinds; // KIND_KEEP_ALIVE / KIND_ZERO_WINDOW_PROBE of the last segment
+	__u8 pad;
+};
+
+// A connection's sequence analysis and handshake clock. Outside the flow maps on purpose: it must outlive the sweep
+// that drains a generation (the flow maps hold one interval's deltas; this holds what the next interval compares with).
+struct tcp_state {
+	struct tcp_side a;
+	struct tcp_side b;
+	__u64 syn_ns; // latest SYN without ACK, either way (tshark's ts_mru_syn)
+	__u64 initial_rtt_ns; // that SYN to the first segment with ACK and without SYN after it; 0 until then
 };
 
 // Ports of the first fragment of a fragmented datagram, so its later fragments reach the same connection.
@@ -151,6 +199,15 @@ struct {
 	__type(value, struct fragment_ports);
 } fragments SEC(".maps");
 
+// TCP connections' sequence analysis, by the flow key (sized as a flow map by user space). LRU: the state of a
+// connection long gone is what gets evicted when the map is full; a new SYN with another ISN starts the state afresh.
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FLOW_ENTRIES);
+	__type(key, struct flow_key);
+	__type(value, struct tcp_state);
+} tcp_states SEC(".maps");
+
 struct packet {
 	struct flow_key key; // source in addr_a/port_a, destination in addr_b/port_b until canonical order
 	__u32 fragment_id;
@@ -162,6 +219,13 @@ struct packet {
 	__u8 has_tcp_flags;
 	__u8 first_fragment;
 	__u8 later_fragment;
+	__u8 has_tcp_header; // the fixed header was read and the IP length holds it: sequence analysis applies
+	__u8 quoted; // an ICMP destination unreachable whose quoted packet is in quote_key (source in addr_a/port_a)
+	__u16 tcp_window;
+	__u32 tcp_seq;
+	__u32 tcp_ack;
+	__u32 tcp_payload; // payload bytes (the IP length less the IP and TCP headers)
+	struct flow_key quote_key;
 };
 
 static __always_inline void count(__u32 index)
@@ -279,8 +343,60 @@ static __always_inline void fragment_key_of(const struct packet *p, struct fragm
 
 // Reads ports (and TCP flags) at the transport offset; remembers or recalls a fragmented datagram's ports.
 // Returns 0, or negative when the packet cannot be keyed.
+// An ICMP destination unreachable (type 3) or ICMPv6 destination unreachable (type 1): reads the quoted packet's IP
+// header and ports (IPv4 with options, IPv6 without extension headers) into quote_key, as the libpcap engine's decoder
+// reads the quote (FrameDecoder.ReadQuote). What it cannot read is ignored: the ICMP packet still counts as ICMP.
+static __always_inline void decode_quote(struct __sk_buff *skb, int offset, struct packet *p)
+{
+	__u8 icmp[2];
+	if (bpf_skb_load_bytes(skb, offset, icmp, sizeof(icmp)) < 0)
+		return;
+	int quote = offset + 8;
+	struct flow_key *q = &p->quote_key;
+	int ports_at;
+	if (p->key.protocol == IPPROTO_ICMP) {
+		if (icmp[0] != 3)
+			return;
+		__u8 header[20];
+		if (bpf_skb_load_bytes(skb, quote, header, sizeof(header)) < 0 || (header[0] >> 4) != 4)
+			return;
+		int header_length = (header[0] & 0x0f) * 4;
+		if (header_length < 20 || ((((__u16)header[6] << 8) | header[7]) & 0x1fff) != 0)
+			return; // a later fragment quoted: no ports
+		q->protocol = header[9];
+		__be32 source, destination;
+		__builtin_memcpy(&source, header + 12, 4);
+		__builtin_memcpy(&destination, header + 16, 4);
+		set_v4(q->addr_a, source);
+		set_v4(q->addr_b, destination);
+		ports_at = quote + header_length;
+	} else {
+		if (icmp[0] != 1)
+			return;
+		__u8 header[40];
+		if (bpf_skb_load_bytes(skb, quote, header, sizeof(header)) < 0 || (header[0] >> 4) != 6)
+			return;
+		q->protocol = header[6];
+		__builtin_memcpy(q->addr_a, header + 8, 16);
+		__builtin_memcpy(q->addr_b, header + 24, 16);
+		ports_at = quote + 40;
+	}
+	if (!has_ports(q->protocol))
+		return;
+	__u8 ports[4];
+	if (bpf_skb_load_bytes(skb, ports_at, ports, sizeof(ports)) < 0)
+		return;
+	q->port_a = ((__u16)ports[0] << 8) | ports[1];
+	q->port_b = ((__u16)ports[2] << 8) | ports[3];
+	p->quoted = 1;
+}
+
 static __always_inline int decode_transport(struct __sk_buff *skb, int offset, struct packet *p)
 {
+	if ((p->key.protocol == IPPROTO_ICMP || p->key.protocol == IPPROTO_ICMPV6_NUMBER) && !p->later_fragment) {
+		decode_quote(skb, offset, p);
+		return 0;
+	}
 	if (!has_ports(p->key.protocol))
 		return 0; // ICMP, ICMPv6 and the rest: ports 0, as the libpcap engine keys them
 
@@ -297,20 +413,37 @@ static __always_inline int decode_transport(struct __sk_buff *skb, int offset, s
 		return 0;
 	}
 
-	__u8 header[14];
+	__u8 header[20];
 	int tcp = p->key.protocol == IPPROTO_TCP;
-	if (bpf_skb_load_bytes(skb, offset, header, tcp ? 14 : 4) < 0) {
-		// A TCP header cut after its ports still names the connection (as the libpcap engine reads it).
-		if (!tcp || bpf_skb_load_bytes(skb, offset, header, 4) < 0)
-			return -1;
-		tcp = 0;
+	int fixed = tcp;
+	if (!tcp || bpf_skb_load_bytes(skb, offset, header, 20) < 0) {
+		fixed = 0;
+		if (bpf_skb_load_bytes(skb, offset, header, tcp ? 14 : 4) < 0) {
+			// A TCP header cut after its ports still names the connection (as the libpcap engine reads it).
+			if (!tcp || bpf_skb_load_bytes(skb, offset, header, 4) < 0)
+				return -1;
+			tcp = 0;
+		}
 	}
 	p->key.port_a = ((__u16)header[0] << 8) | header[1];
 	p->key.port_b = ((__u16)header[2] << 8) | header[3];
 	if (tcp) {
+		int header_length = (header[12] >> 4) * 4;
 		p->tcp_flags = header[13];
 		p->has_tcp_flags = 1;
-		p->headers = offset + (header[12] >> 4) * 4;
+		p->headers = offset + header_length;
+		// As the libpcap engine (FrameDecoder.DecodeTcp): sequence analysis only for an unfragmented segment whose
+		// fixed header was read and whose IP length holds its whole header.
+		__u32 ip_payload = p->ip_length ? p->ip_length - (offset - p->network_offset)
+						: (skb->len > (__u32)offset ? skb->len - offset : 0);
+		if (fixed && header_length >= 20 && ip_payload >= (__u32)header_length && ip_payload <= 0xffffff &&
+		    !p->first_fragment && !p->later_fragment) {
+			p->has_tcp_header = 1;
+			p->tcp_seq = ((__u32)header[4] << 24) | ((__u32)header[5] << 16) | ((__u32)header[6] << 8) | header[7];
+			p->tcp_ack = ((__u32)header[8] << 24) | ((__u32)header[9] << 16) | ((__u32)header[10] << 8) | header[11];
+			p->tcp_window = ((__u16)header[14] << 8) | header[15];
+			p->tcp_payload = ip_payload - header_length;
+		}
 	}
 	if (p->first_fragment) {
 		struct fragment_key key;
@@ -376,6 +509,140 @@ static __always_inline __u64 ip_bytes(struct __sk_buff *skb, const struct packet
 	return bytes;
 }
 
+// a is after b in sequence space.
+static __always_inline int seq_after(__u32 a, __u32 b)
+{
+	return (__s32)(b - a) < 0;
+}
+
+// TcpSequenceAnalysis.IsRetransmission, line for line: tshark's plain, fast and spurious retransmissions, not its
+// out-of-order segments.
+static __always_inline int is_retransmission(const struct tcp_side *forward, const struct tcp_side *reverse, __u32 seq,
+					     __u32 length, __u64 now, __u64 initial_rtt)
+{
+	int not_advanced = forward->next_seq != 0 && seq_after(forward->next_seq, seq);
+	// More than one byte starting one before the expected sequence number follows a zero-window probe: new data.
+	if (length > 1 && forward->next_seq - 1 == seq)
+		not_advanced = 0;
+	if (not_advanced && reverse->dup_acks >= 2 && reverse->last_ack == seq &&
+	    now - reverse->last_ack_ns < FAST_RETRANSMISSION_WINDOW_NS)
+		return 1;
+	__u64 threshold = initial_rtt ? initial_rtt : DEFAULT_OUT_OF_ORDER_NS;
+	if (not_advanced && now - forward->next_seq_ns < threshold && forward->next_seq != seq + length)
+		return 0;
+	if (length > 0 && reverse->last_ack != 0 && !seq_after(seq + length, reverse->last_ack))
+		return 1;
+	return not_advanced;
+}
+
+// TcpSequenceAnalysis.Analyze: classifies one segment and updates its direction's state. Returns KIND_* bits.
+static __always_inline int analyze_segment(struct tcp_side *forward, const struct tcp_side *reverse, const struct packet *p,
+					   __u64 now, __u64 initial_rtt)
+{
+	int kinds = 0;
+	__u8 flags = p->tcp_flags;
+	__u32 seq = p->tcp_seq, ack = p->tcp_ack, length = p->tcp_payload;
+	__u16 window = p->tcp_window;
+	int plain = (flags & (TCP_SYN | TCP_FIN | TCP_RST)) == 0;
+	if (length == 1 && seq == forward->next_seq && reverse->window == 0) {
+		kinds |= KIND_ZERO_WINDOW_PROBE;
+	} else {
+		if (window == 0 && plain)
+			kinds |= KIND_ZERO_WINDOW;
+		if (length <= 1 && seq == forward->next_seq - 1 && plain)
+			kinds |= KIND_KEEP_ALIVE;
+		int repeats = length == 0 && (__s32)window == forward->window && seq == forward->next_seq &&
+			      ack == forward->last_ack && plain;
+		if (repeats && window != 0 && !(reverse->last_kinds & KIND_KEEP_ALIVE) && forward->dup_acks < 0xffff)
+			forward->dup_acks++;
+	}
+	if (ack != forward->last_ack)
+		forward->dup_acks = 0;
+	if ((length > 0 || (flags & (TCP_SYN | TCP_FIN))) && !(kinds & KIND_KEEP_ALIVE) &&
+	    is_retransmission(forward, reverse, seq, length, now, initial_rtt))
+		kinds |= KIND_RETRANSMISSION;
+	__u32 next = seq + length + ((flags & (TCP_SYN | TCP_FIN)) ? 1 : 0);
+	if ((seq_after(next, forward->next_seq) || forward->next_seq == 0) && !(kinds & KIND_ZERO_WINDOW_PROBE)) {
+		forward->next_seq = next;
+		forward->next_seq_ns = now;
+	}
+	forward->window = window;
+	forward->last_ack = ack;
+	forward->last_ack_ns = now;
+	forward->last_kinds = kinds & (KIND_KEEP_ALIVE | KIND_ZERO_WINDOW_PROBE);
+	return kinds;
+}
+
+// The connection's sequence analysis and handshake clock for one segment (QualityTracker.Analyze), into the interval's
+// entry: retransmitted and zero-window segments per side, and the handshake RTT once it is measured. The state is
+// updated without a lock: the two directions of a connection write their own side (and only read the other), and
+// segments of one direction are not classified on two CPUs at once in practice (one flow, one queue); a race would
+// misjudge one segment, never corrupt a count.
+static __always_inline void analyze(const struct packet *p, int from_a, struct flow_value *value, __u64 now)
+{
+	struct tcp_state *state = bpf_map_lookup_elem(&tcp_states, &p->key);
+	__u8 flags = p->tcp_flags;
+	int syn = (flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+	if (state && syn) {
+		// A SYN with another ISN on a known tuple: a new connection (a retransmitted SYN has the same one).
+		__u32 next = from_a ? state->a.next_seq : state->b.next_seq;
+		if (next != 0 && next != p->tcp_seq + 1)
+			state = 0;
+	}
+	if (!state) {
+		struct tcp_state initial = {};
+		initial.a.window = -1;
+		initial.b.window = -1;
+		if (bpf_map_update_elem(&tcp_states, &p->key, &initial, BPF_ANY) < 0)
+			return;
+		state = bpf_map_lookup_elem(&tcp_states, &p->key);
+		if (!state)
+			return;
+	}
+	int kinds = from_a ? analyze_segment(&state->a, &state->b, p, now, state->initial_rtt_ns)
+			   : analyze_segment(&state->b, &state->a, p, now, state->initial_rtt_ns);
+	if (kinds & KIND_RETRANSMISSION)
+		__sync_fetch_and_add(from_a ? &value->retransmissions_from_a : &value->retransmissions_from_b, 1);
+	if (kinds & KIND_ZERO_WINDOW)
+		__sync_fetch_and_add(from_a ? &value->zero_windows_from_a : &value->zero_windows_from_b, 1);
+
+	// As tshark, after the segment's sequence analysis: the latest SYN, then the first ACK without SYN after it.
+	if (syn) {
+		state->syn_ns = now;
+	} else if ((flags & (TCP_SYN | TCP_ACK)) == TCP_ACK && state->syn_ns && !state->initial_rtt_ns && now > state->syn_ns) {
+		state->initial_rtt_ns = now - state->syn_ns;
+		value->handshake_rtt_ns = state->initial_rtt_ns;
+		value->handshake = HANDSHAKE_MEASURED | (from_a ? 0 : HANDSHAKE_ACK_FROM_B) | ((flags & TCP_RST) ? HANDSHAKE_ACK_RST : 0);
+	}
+}
+
+// The ICMP error's quoted packet: marks its connection (same interface) unreachable in the interval's entry, creating
+// an entry without counts when the connection sent nothing this interval (user space opens no connection for it).
+static __always_inline void mark_unreachable(struct __sk_buff *skb, struct packet *p, void *flows, __u64 now)
+{
+	struct flow_key *key = &p->quote_key;
+	int quoted_from_a = source_is_a(key);
+	if (!quoted_from_a)
+		swap_endpoints(key);
+	key->ifindex = skb->ifindex;
+	__u32 bit = quoted_from_a ? UNREACHABLE_QUOTED_FROM_A : UNREACHABLE_QUOTED_FROM_B;
+	struct flow_value *value = bpf_map_lookup_elem(flows, key);
+	if (value) {
+		__sync_fetch_and_or(&value->unreachable, bit);
+		return;
+	}
+	struct flow_value initial = {};
+	initial.first_ns = now;
+	initial.last_ns = now;
+	initial.unreachable = bit;
+	initial.first_from_b = !quoted_from_a;
+	if (bpf_map_update_elem(flows, key, &initial, BPF_NOEXIST) == -17) {
+		value = bpf_map_lookup_elem(flows, key);
+		if (value)
+			__sync_fetch_and_or(&value->unreachable, bit);
+	}
+}
+
 static __always_inline void account(struct __sk_buff *skb, struct packet *p, int egress)
 {
 	int from_a = source_is_a(&p->key);
@@ -423,9 +690,7 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 		initial.first_tcp_flags = flags;
 		initial.vlan_id = p->vlan_id;
 		long created = bpf_map_update_elem(flows, &p->key, &initial, BPF_NOEXIST);
-		if (created == 0)
-			return;
-		if (created != -17 /* EEXIST: another CPU created it first, count into that entry */) {
+		if (created != 0 && created != -17 /* EEXIST: another CPU created it first, count into that entry */) {
 			count(COUNTER_MAP_FULL);
 			return;
 		}
@@ -434,6 +699,8 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 			count(COUNTER_MAP_FULL);
 			return;
 		}
+		if (created == 0)
+			goto counted;
 	}
 
 	if (from_a) {
@@ -456,8 +723,13 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 			__sync_val_compare_and_swap(&value->synack_ns, 0, now);
 		__sync_fetch_and_or(&value->evidence, evidence);
 	}
+counted:
 	if (value->last_ns < now)
 		value->last_ns = now; // racy between CPUs by design: the latest of close times, to within one packet
+	if (p->has_tcp_header)
+		analyze(p, from_a, value, now);
+	if (p->quoted)
+		mark_unreachable(skb, p, flows, now);
 }
 
 static __always_inline void classify(struct __sk_buff *skb, int egress)

@@ -44,4 +44,7 @@ public readonly record struct ConnectionObservation(
 
     /// <summary>The outermost 802.1Q VLAN of the first packet, for flow records' vlanId; 0 untagged or not known.</summary>
     public ushort VlanId { get; init; }
+
+    /// <summary>Handshake RTT, retransmitted and zero-window segments and ICMP unreachable quotes the engine measured; default: none.</summary>
+    public ObservedQuality Quality { get; init; }
 }

@@ -202,6 +202,13 @@ public sealed class ConnectionTracker
             slot = -1;
         }
 
+        if ((observation.PacketsFromA | observation.PacketsFromB) == 0 && (slot < 0 || _table.ValueAt(slot).Point != key.Interface))
+        {
+            // Only an ICMP quote of a connection the table does not hold here (it ended, or never opened): nothing to count.
+            Advance(observation.LastSeen);
+            return true;
+        }
+
         if (slot >= 0 && _table.ValueAt(slot).Point != key.Interface)
         {
             if (!CapturedBefore(_table.ValueAt(slot), observation.FirstSeen, firstFlags))
@@ -247,7 +254,10 @@ public sealed class ConnectionTracker
                 initiatorIsA ? flagsFromA : flagsFromB,
                 initiatorIsA ? flagsFromB : flagsFromA,
                 (initiatorIsA ? observation.PacketsFromB : observation.PacketsFromA) > 0,
-                firstReset);
+                firstReset,
+                initiatorIsA,
+                observation.Quality,
+                connection.Series);
         }
 
         if ((flagsFromA | flagsFromB) != TcpFlags.None)

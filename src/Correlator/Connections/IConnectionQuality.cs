@@ -24,10 +24,12 @@ public interface IConnectionQuality
 
     /// <summary>
     /// Counts another engine reported for the connection: the TCP flags each side sent (a TCP connection) or whether
-    /// the target answered (a UDP one); no sequence numbers, so no handshake RTT and no retransmissions.
+    /// the target answered (a UDP one), and the quality it measured itself (<paramref name="measured"/>, by side of the
+    /// canonical key: handshake RTT, retransmitted and zero-window segments, ICMP unreachable quotes).
     /// <paramref name="firstResetFromInitiator"/> is null unless the observation carries the connection's first RST.
     /// </summary>
-    void Observed(int slot, byte protocol, TcpFlags initiatorFlags, TcpFlags targetFlags, bool targetSent, bool? firstResetFromInitiator);
+    /// <param name="connectionSeries">The connection's series, which shows the handshake RTT at the connection level.</param>
+    void Observed(int slot, byte protocol, TcpFlags initiatorFlags, TcpFlags targetFlags, bool targetSent, bool? firstResetFromInitiator, bool initiatorIsA, in ObservedQuality measured, int connectionSeries);
 
     /// <summary>An ICMP destination unreachable quoted the initiator's packet of the connection in <paramref name="slot"/>.</summary>
     void Unreachable(int slot);

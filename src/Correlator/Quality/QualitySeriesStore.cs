@@ -44,6 +44,14 @@ public sealed class QualitySeriesStore
     public void CountRetransmission(int slot, bool forward) =>
         Increment(slot, forward ? QualityCellCounts.RetransmittedForward : QualityCellCounts.RetransmittedBackward);
 
+    /// <summary>Counts <paramref name="count"/> retransmitted segments at once (another engine's report); 0 changes nothing.</summary>
+    public void CountRetransmissions(int slot, bool forward, uint count) =>
+        Add(slot, forward ? QualityCellCounts.RetransmittedForward : QualityCellCounts.RetransmittedBackward, count);
+
+    /// <summary>Counts <paramref name="count"/> zero-window segments at once (another engine's report); 0 changes nothing.</summary>
+    public void CountZeroWindows(int slot, bool forward, uint count) =>
+        Add(slot, forward ? QualityCellCounts.ZeroWindowForward : QualityCellCounts.ZeroWindowBackward, count);
+
     public void CountZeroWindow(int slot, bool forward) =>
         Increment(slot, forward ? QualityCellCounts.ZeroWindowForward : QualityCellCounts.ZeroWindowBackward);
 
@@ -90,6 +98,23 @@ public sealed class QualitySeriesStore
         {
             CollectionsMarshal.GetValueRefOrAddDefault(_high, HighKey(slot, cell), out _)++;
         }
+    }
+
+    private void Add(int slot, int cell, uint amount)
+    {
+        if (slot < 0 || amount == 0)
+        {
+            return;
+        }
+
+        ref var count = ref _store.StateAt(slot).Cells[cell];
+        var sum = count + amount;
+        if (sum < count)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_high, HighKey(slot, cell), out _)++;
+        }
+
+        count = sum;
     }
 
     /// <summary>The high parts of a series' counts, or null when none passed 2^32 (almost always).</summary>

@@ -85,12 +85,17 @@ public sealed class QualityTracker : IConnectionQuality
 
     public void Datagram(int slot, bool fromInitiator) => Datagram(ref _states[slot], fromInitiator);
 
-    public void Observed(int slot, byte protocol, TcpFlags initiatorFlags, TcpFlags targetFlags, bool targetSent, bool? firstResetFromInitiator)
+    public void Observed(int slot, byte protocol, TcpFlags initiatorFlags, TcpFlags targetFlags, bool targetSent, bool? firstResetFromInitiator, bool initiatorIsA, in ObservedQuality measured, int connectionSeries)
     {
         ref var quality = ref _states[slot];
         if (protocol == IpProtocol.Udp)
         {
             Datagram(ref quality, fromInitiator: !targetSent);
+            if (measured.UnreachableQuoted(fromA: initiatorIsA))
+            {
+                Unreachable(ref quality);
+            }
+
             return;
         }
 
@@ -98,6 +103,8 @@ public sealed class QualityTracker : IConnectionQuality
         {
             return;
         }
+
+        Measured(ref quality, measured, initiatorIsA, connectionSeries);
 
         var waiting = quality.Attempt == AttemptState.SynSent;
         var refused = false;
@@ -123,6 +130,11 @@ public sealed class QualityTracker : IConnectionQuality
         if (firstResetFromInitiator is { } fromInitiator && !refused)
         {
             _store.CountReset(quality.Series, fromInitiator);
+        }
+
+        if (measured.UnreachableQuoted(fromA: initiatorIsA))
+        {
+            Unreachable(ref quality);
         }
 
         if (waiting && quality.Attempt != AttemptState.SynSent)
@@ -359,6 +371,37 @@ public sealed class QualityTracker : IConnectionQuality
 
             // A handshake is the initiator's ACK; tshark also takes the target's RST-ACK refusing the SYN.
             if (fromInitiator && (flags & TcpFlags.Rst) == 0 && quality.InitialRtt != 0)
+            {
+                _store.ObserveHandshake(quality.Series, quality.InitialRtt);
+                _connections.SetHandshake(connectionSeries, quality.InitialRtt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the other engine's own sequence analysis found (the rules of <see cref="Analyze"/>, run where the packets
+    /// are): its retransmitted and zero-window segments, and the handshake RTT recorded as <see cref="Analyze"/> records
+    /// it (once, from the initiator's ACK without RST).
+    /// </summary>
+    private void Measured(ref ConnectionQuality quality, in ObservedQuality measured, bool initiatorIsA, int connectionSeries)
+    {
+        var (initiatorRetransmissions, targetRetransmissions) = initiatorIsA
+            ? (measured.RetransmissionsFromA, measured.RetransmissionsFromB)
+            : (measured.RetransmissionsFromB, measured.RetransmissionsFromA);
+        var (initiatorZeroWindows, targetZeroWindows) = initiatorIsA
+            ? (measured.ZeroWindowsFromA, measured.ZeroWindowsFromB)
+            : (measured.ZeroWindowsFromB, measured.ZeroWindowsFromA);
+        quality.InitiatorRetransmissions += initiatorRetransmissions;
+        quality.TargetRetransmissions += targetRetransmissions;
+        _store.CountRetransmissions(quality.Series, forward: true, initiatorRetransmissions);
+        _store.CountRetransmissions(quality.Series, forward: false, targetRetransmissions);
+        _store.CountZeroWindows(quality.Series, forward: true, initiatorZeroWindows);
+        _store.CountZeroWindows(quality.Series, forward: false, targetZeroWindows);
+
+        if (measured.HandshakeRtt != 0 && quality.InitialRtt == 0)
+        {
+            quality.InitialRtt = measured.HandshakeRtt;
+            if (measured.HandshakeAckFromB != initiatorIsA && !measured.HandshakeAckReset)
             {
                 _store.ObserveHandshake(quality.Series, quality.InitialRtt);
                 _connections.SetHandshake(connectionSeries, quality.InitialRtt);

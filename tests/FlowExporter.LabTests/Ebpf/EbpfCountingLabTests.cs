@@ -293,12 +293,16 @@ public sealed partial class EbpfCountingLabTests
         Assert.Matches(DroppedNoneLine(), tcpdump.Output);
     }
 
-    internal static async Task RunIperfAsync(VethPairLab lab, string server, int port, IReadOnlyList<string> options)
+    internal static Task RunIperfAsync(VethPairLab lab, string server, int port, IReadOnlyList<string> options) =>
+        RunIperfAsync(lab.NamespaceB, lab.NamespaceA, server, port, options);
+
+    /// <summary>One iperf3 test: the server in <paramref name="serverNamespace"/>, the client in <paramref name="clientNamespace"/>.</summary>
+    internal static async Task RunIperfAsync(string serverNamespace, string clientNamespace, string server, int port, IReadOnlyList<string> options)
     {
         var portText = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        await using var iperfServer = BackgroundProcess.Start(lab.NamespaceB, "iperf3", ["-s", "-1", "-B", server, "-p", portText, "--forceflush"]);
+        await using var iperfServer = BackgroundProcess.Start(serverNamespace, "iperf3", ["-s", "-1", "-B", server, "-p", portText, "--forceflush"]);
         await iperfServer.WaitForOutputAsync("Server listening", TimeSpan.FromSeconds(20));
-        await VethPairLab.ExecAsync(lab.NamespaceA, ["iperf3", "-c", server, "-p", portText, .. options], TimeSpan.FromSeconds(120));
+        await VethPairLab.ExecAsync(clientNamespace, ["iperf3", "-c", server, "-p", portText, .. options], TimeSpan.FromSeconds(120));
         Assert.True(await iperfServer.WaitForExitAsync(TimeSpan.FromSeconds(20)), "the iperf3 server finished its one test");
     }
 

@@ -49,6 +49,9 @@ public readonly record struct EbpfConnectionSample(
     /// <summary>The outermost VLAN id of the interval's first packet; 0 untagged.</summary>
     public ushort VlanId { get; init; }
 
+    /// <summary>What the program's TCP sequence analysis and ICMP quote decoding found in the interval.</summary>
+    public ObservedQuality Quality { get; init; }
+
     /// <summary>True when a FIN went either way or an RST was seen: the connection is closing.</summary>
     public bool Finished => ((TcpFlagsFromA | TcpFlagsFromB) & (Fin | Rst)) != 0;
 

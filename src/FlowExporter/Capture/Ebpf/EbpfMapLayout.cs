@@ -4,7 +4,7 @@ namespace FlowExporter.Capture.Ebpf;
 
 /// <summary>
 /// The program's map records, byte for byte as bpf/flow.bpf.c declares them (struct flow_key, 44 bytes; struct
-/// flow_value, 96 bytes); the sizes are pinned by a test.
+/// flow_value, 128 bytes); the sizes are pinned by a test.
 /// </summary>
 internal static class EbpfMapLayout
 {
@@ -17,6 +17,12 @@ internal static class EbpfMapLayout
     public const string Generation = "generation";
     public const string Runs = "runs";
     public const string Counters = "counters";
+    public const string TcpStates = "tcp_states";
+    public const uint HandshakeMeasured = 0x1;
+    public const uint HandshakeAckFromB = 0x2;
+    public const uint HandshakeAckReset = 0x4;
+    public const uint UnreachableQuotedFromA = 0x1;
+    public const uint UnreachableQuotedFromB = 0x2;
     public const int CounterCount = 8;
 
     [StructLayout(LayoutKind.Sequential, Pack = 1)]
@@ -50,5 +56,12 @@ internal static class EbpfMapLayout
         public ushort VlanId;
         public ulong IpBytesFromA;
         public ulong IpBytesFromB;
+        public ulong HandshakeRttNanoseconds;
+        public uint RetransmissionsFromA;
+        public uint RetransmissionsFromB;
+        public uint ZeroWindowsFromA;
+        public uint ZeroWindowsFromB;
+        public uint Handshake;
+        public uint Unreachable;
     }
 }

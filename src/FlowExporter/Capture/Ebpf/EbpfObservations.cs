@@ -38,6 +38,7 @@ public static class EbpfObservations
             IpBytesFromA = sampleAIsA ? sample.IpBytesFromA : sample.IpBytesFromB,
             IpBytesFromB = sampleAIsA ? sample.IpBytesFromB : sample.IpBytesFromA,
             VlanId = sample.VlanId,
+            Quality = sampleAIsA ? sample.Quality : sample.Quality.Swapped(),
         };
         return true;
     }

@@ -68,7 +68,7 @@ public sealed class EbpfProgram : IDisposable
 
             try
             {
-                foreach (var name in new[] { EbpfMapLayout.FlowsEven, EbpfMapLayout.FlowsOdd })
+                foreach (var name in new[] { EbpfMapLayout.FlowsEven, EbpfMapLayout.FlowsOdd, EbpfMapLayout.TcpStates })
                 {
                     var sized = LibbpfNative.MapSetMaxEntries(Require(LibbpfNative.FindMap(bpfObject, name), name), flowEntries);
                     if (sized < 0)

@@ -1,3 +1,4 @@
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Net;
 
@@ -169,6 +170,16 @@ public sealed unsafe class EbpfSweeper
                 IpBytesFromA = value.IpBytesFromA,
                 IpBytesFromB = value.IpBytesFromB,
                 VlanId = value.VlanId,
+                Quality = new ObservedQuality(
+                    (value.Handshake & EbpfMapLayout.HandshakeMeasured) != 0 ? (long)value.HandshakeRttNanoseconds : 0,
+                    (value.Handshake & EbpfMapLayout.HandshakeAckFromB) != 0,
+                    (value.Handshake & EbpfMapLayout.HandshakeAckReset) != 0,
+                    value.RetransmissionsFromA,
+                    value.RetransmissionsFromB,
+                    value.ZeroWindowsFromA,
+                    value.ZeroWindowsFromB,
+                    (value.Unreachable & EbpfMapLayout.UnreachableQuotedFromA) != 0,
+                    (value.Unreachable & EbpfMapLayout.UnreachableQuotedFromB) != 0),
             };
         }
     }

@@ -14,10 +14,15 @@ public sealed class EbpfConnectionSampleTests
     {
         // struct flow_key and struct flow_value in bpf/flow.bpf.c.
         Assert.Equal(44, Unsafe.SizeOf<EbpfMapLayout.FlowKey>());
-        Assert.Equal(96, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
+        Assert.Equal(128, Unsafe.SizeOf<EbpfMapLayout.FlowValue>());
         Assert.Equal(78, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.VlanId)).ToInt32());
         Assert.Equal(80, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.IpBytesFromA)).ToInt32());
         Assert.Equal(88, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.IpBytesFromB)).ToInt32());
+        Assert.Equal(96, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.HandshakeRttNanoseconds)).ToInt32());
+        Assert.Equal(104, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.RetransmissionsFromA)).ToInt32());
+        Assert.Equal(112, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.ZeroWindowsFromA)).ToInt32());
+        Assert.Equal(120, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.Handshake)).ToInt32());
+        Assert.Equal(124, Marshal.OffsetOf<EbpfMapLayout.FlowValue>(nameof(EbpfMapLayout.FlowValue.Unreachable)).ToInt32());
     }
 
     [Theory]

@@ -1,4 +1,5 @@
 using FlowExporter.Capture.Ebpf;
+using FlowExporter.Correlator.Connections;
 using FlowExporter.Correlator.Decoding;
 using FlowExporter.Correlator.Net;
 
@@ -53,6 +54,7 @@ public sealed class EbpfObservationsTests
             FirstPacketFlags = TcpFlags.Syn,
             IpBytesFromA = 3,
             IpBytesFromB = 5,
+            Quality = new ObservedQuality(1_000, HandshakeAckFromB: false, HandshakeAckReset: false, 4, 6, 0, 1, UnreachableQuotedFromA: true, UnreachableQuotedFromB: false),
         };
         Assert.True(EbpfObservations.TryFrom(sample, _ => 0, PlusOneSecond, out var observation));
         Assert.Equal(IpAddress.Parse("10.0.0.1"), observation.Key.AddressA);
@@ -61,6 +63,7 @@ public sealed class EbpfObservationsTests
         Assert.Equal((9UL, 2UL, 7UL, 1UL), (observation.BytesFromA, observation.PacketsFromA, observation.BytesFromB, observation.PacketsFromB));
         Assert.Equal(TcpFlags.Rst, observation.FlagsFromB);
         Assert.Equal((5UL, 3UL), (observation.IpBytesFromA, observation.IpBytesFromB));
+        Assert.Equal(new ObservedQuality(1_000, HandshakeAckFromB: true, HandshakeAckReset: false, 6, 4, 1, 0, UnreachableQuotedFromA: false, UnreachableQuotedFromB: true), observation.Quality);
     }
 
     [Fact]
