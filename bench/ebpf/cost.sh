@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What each capture engine costs, through the whole exporter: iperf3 over a veth pair between two network namespaces
-# (LAB.md "Measuring what capture costs the traffic"), rounds alternating (a) no exporter, (b) the published exporter
+# (LAB.md "Measuring what capture costs the traffic"), rounds alternating (the order rotating) (a) no exporter, (b) the published exporter
 # with --engine libpcap capturing the client's end, (c) the same with --engine ebpf. Per run: iperf3 Gbit/s, bytes
 # moved, packets (the client veth's rx+tx frames: with offloads on these are the super packets the stack handed over),
 # the exporter's CPU (utime+stime from /proc/PID/stat over the iperf3 run), its CPU per GB and per million packets, the
@@ -140,7 +140,13 @@ for off in $offloads_list; do
     ip netns exec "${dev%%:*}" ethtool -K "${dev##*:}" tso "$off" gso "$off" gro "$off" >/dev/null
   done
   for round in $(seq "$rounds"); do
-    for mode in none libpcap ebpf; do run "$off" "$mode"; done
+    # The order rotates each round, so that no mode always follows the same one.
+    case $((round % 3)) in
+      1) order="none libpcap ebpf" ;;
+      2) order="libpcap ebpf none" ;;
+      0) order="ebpf none libpcap" ;;
+    esac
+    for mode in $order; do run "$off" "$mode"; done
   done
 done
 
