@@ -10,7 +10,8 @@
 #
 #   bench/ebpf/cost.sh [--rounds 3] [--seconds 10] [--offloads "on off"]
 #
-# The exporter starts before each of its runs and is given 3 s after /readyz before the run is measured.
+# The exporter starts before each of its runs and is given 3 s after /readyz before anything is measured; then its CPU
+# with no traffic over 3 s (idle_cpu_s_per_s: the sweeps and timers, paid whatever the rate), then the run.
 # FLOWEXPORTER_BIN names a published exporter (flow.bpf.o beside it); otherwise the script publishes one.
 set -euo pipefail
 rounds=3
@@ -96,6 +97,10 @@ EOF
   for _ in $(seq 300); do
     if ip netns exec "$a" curl -sf --max-time 2 "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then
       sleep "$settle"  # the runtime's start-up work (tiered JIT, first GCs) is not the engine's cost
+      # Its CPU with no traffic (sweeps, timers), over as long again: what it costs whatever the rate.
+      local i0; i0=$(proc_jiffies "$exp_pid")
+      sleep "$settle"
+      idle_cpu_per_s=$(echo "($(proc_jiffies "$exp_pid") - $i0) / $hz / $settle" | bc -l)
       return 0
     fi
     kill -0 "$exp_pid" 2>/dev/null || break
@@ -107,6 +112,7 @@ EOF
 results=$work/results
 run() {  # $1: offloads, $2: mode (none, libpcap, ebpf)
   local mode=$2 soft0 soft1 f0 f1 c0=0 c1=0 json counted=0
+  idle_cpu_per_s=0
   [ "$mode" = none ] || start_exporter "$mode"
   soft0=$(softirq); f0=$(frames)
   [ -n "$exp_pid" ] && c0=$(proc_jiffies "$exp_pid")
@@ -121,16 +127,16 @@ run() {  # $1: offloads, $2: mode (none, libpcap, ebpf)
     counted=$(metric_sum network_connection_bytes_total)
     stop_exporter
   fi
-  python3 - "$1" "$mode" "$json" "$((soft1 - soft0))" "$((f1 - f0))" "$((c1 - c0))" "$hz" "$counted" <<'EOF' | tee -a "$results"
+  python3 - "$1" "$mode" "$json" "$((soft1 - soft0))" "$((f1 - f0))" "$((c1 - c0))" "$hz" "$counted" "$idle_cpu_per_s" <<'EOF' | tee -a "$results"
 import json, sys
-off, mode, doc, soft, frames, cpu, hz, counted = sys.argv[1:]
+off, mode, doc, soft, frames, cpu, hz, counted, idle = sys.argv[1:]
 end = json.loads(doc)["end"]
 moved = end["sum_received"]["bytes"]
 cpu_s = int(cpu) / int(hz)
 print(f"offloads={off} mode={mode} gbit_s={end['sum_received']['bits_per_second'] / 1e9:.2f} gb={moved / 1e9:.2f} "
       f"mpkts={int(frames) / 1e6:.3f} exp_cpu_s={cpu_s:.2f} cpu_s_per_gb={cpu_s / (moved / 1e9):.4f} "
       f"cpu_s_per_mpkt={cpu_s / max(int(frames) / 1e6, 1e-9):.4f} softirq_s={int(soft) / int(hz):.2f} "
-      f"counted_gb={int(counted) / 1e9:.2f}")
+      f"counted_gb={int(counted) / 1e9:.2f} idle_cpu_s_per_s={float(idle):.4f}")
 EOF
 }
 
@@ -155,14 +161,14 @@ echo "summary (medians; machine load average $(cut -d' ' -f1-3 /proc/loadavg) at
 python3 - "$results" <<'EOF'
 import statistics, sys
 rows = [dict(f.split("=", 1) for f in line.split()) for line in open(sys.argv[1]) if line.strip()]
-keys = ["gbit_s", "gb", "mpkts", "exp_cpu_s", "cpu_s_per_gb", "cpu_s_per_mpkt", "softirq_s", "counted_gb"]
-print(f"{'offloads':<9}{'mode':<9}" + "".join(f"{k:>15}" for k in keys))
+keys = ["gbit_s", "gb", "mpkts", "exp_cpu_s", "cpu_s_per_gb", "cpu_s_per_mpkt", "softirq_s", "counted_gb", "idle_cpu_s_per_s"]
+print(f"{'offloads':<9}{'mode':<9}" + "".join(f"{k:>17}" for k in keys))
 for off in dict.fromkeys(r["offloads"] for r in rows):
     med = {}
     for mode in ("none", "libpcap", "ebpf"):
         sel = [r for r in rows if r["offloads"] == off and r["mode"] == mode]
         med[mode] = {k: statistics.median(float(r[k]) for r in sel) for k in keys}
-        print(f"{off:<9}{mode:<9}" + "".join(f"{med[mode][k]:>15.4f}" for k in keys))
+        print(f"{off:<9}{mode:<9}" + "".join(f"{med[mode][k]:>17.4f}" for k in keys))
     loss = 1 - med["ebpf"]["gbit_s"] / med["none"]["gbit_s"]
     pcap_loss = 1 - med["libpcap"]["gbit_s"] / med["none"]["gbit_s"]
     ratio = med["ebpf"]["cpu_s_per_gb"] / med["libpcap"]["cpu_s_per_gb"] if med["libpcap"]["cpu_s_per_gb"] else float("nan")
