@@ -14,6 +14,7 @@
 # with no traffic over 3 s (idle_cpu_s_per_s: the sweeps and timers, paid whatever the rate), then the run.
 # FLOWEXPORTER_BIN names a published exporter (flow.bpf.o beside it); otherwise the script publishes one.
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"   # namespaces, tc filters, eBPF
 rounds=3
 seconds=10
 settle=3
@@ -28,7 +29,6 @@ while [ $# -gt 0 ]; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "bench/ebpf/cost: run as root (network namespaces, tc filters, eBPF)" >&2; exit 1; }
 for tool in ip ethtool iperf3 curl python3 dotnet bc; do
   command -v "$tool" >/dev/null || { echo "bench/ebpf/cost: '$tool' is missing" >&2; exit 1; }
 done

@@ -14,6 +14,7 @@
 # the sweep; a longer round keeps them live in the table (timeout 60 s) with fewer entries per sweep.
 # FLOWEXPORTER_BIN names a published exporter (flow.bpf.o beside it); otherwise the script publishes one.
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"   # namespaces, tc filters, eBPF
 points=200
 connections=100000
 round=1
@@ -29,7 +30,6 @@ while [ $# -gt 0 ]; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "bench/ebpf/scale: run as root (network namespaces, tc filters, eBPF)" >&2; exit 1; }
 for tool in ip curl python3 dotnet gcc bpftool tc; do
   command -v "$tool" >/dev/null || { echo "bench/ebpf/scale: '$tool' is missing" >&2; exit 1; }
 done
