@@ -19,6 +19,21 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
         MetricType.Counter,
         "Packets the eBPF engine could not count, by reason: map_full (a new connection found the kernel map full; raise capture.ebpf.max_connections) or unknown_interface (counted on an interface that is no capture point).");
 
+    private static readonly MetricFamily SweepSeconds = new(
+        "flowexporter_capture_ebpf_sweep_seconds",
+        MetricType.Gauge,
+        "How long the last eBPF sweep took: draining the kernel maps and feeding the connection table.");
+
+    private static readonly MetricFamily SweepConnections = new(
+        "flowexporter_capture_ebpf_sweep_connections",
+        MetricType.Gauge,
+        "Connections (map entries) the last eBPF sweep drained.");
+
+    private static readonly MetricFamily Sweeps = new(
+        "flowexporter_capture_ebpf_sweeps_total",
+        MetricType.Counter,
+        "eBPF sweeps completed: a scrape after this counter moved past a moment holds every packet counted in the kernel before it.");
+
     private readonly ExporterOptions _options;
     private readonly EbpfInterfaceMap _interfaces;
     private readonly ConnectionAccounting _accounting;
@@ -33,6 +48,9 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
     private readonly Func<long, long> _toUnix;
     private long _mapFull;
     private long _unknownInterface;
+    private long _lastSweepTicks;
+    private long _lastSweepConnections;
+    private long _sweeps;
 
     public EbpfSweepService(
         ExporterOptions options,
@@ -65,6 +83,9 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
         writer.Family(Dropped);
         Sample(writer, "map_full", Interlocked.Read(ref _mapFull));
         Sample(writer, "unknown_interface", Interlocked.Read(ref _unknownInterface));
+        Single(writer, SweepSeconds, TimeSpan.FromTicks(Interlocked.Read(ref _lastSweepTicks)).TotalSeconds);
+        Single(writer, SweepConnections, Interlocked.Read(ref _lastSweepConnections));
+        Single(writer, Sweeps, Interlocked.Read(ref _sweeps));
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -89,6 +110,7 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
 
     private void SweepOnce(CancellationToken cancellationToken)
     {
+        var started = _time.GetTimestamp();
         try
         {
             _samples.Clear();
@@ -114,6 +136,9 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
             }
 
             Interlocked.Exchange(ref _mapFull, (long)_sweeper.ReadCounters().MapFull);
+            Interlocked.Exchange(ref _lastSweepTicks, _time.GetElapsedTime(started).Ticks);
+            Interlocked.Exchange(ref _lastSweepConnections, _samples.Count);
+            Interlocked.Increment(ref _sweeps);
         }
         catch (EbpfException failure)
         {
@@ -127,6 +152,14 @@ public sealed partial class EbpfSweepService : BackgroundService, IMetricsContri
         writer.BeginSample(Dropped);
         writer.Label("node"u8, _options.Node);
         writer.Label("reason"u8, reason);
+        writer.Value(value);
+    }
+
+    private void Single(ExpositionWriter writer, MetricFamily family, double value)
+    {
+        writer.Family(family);
+        writer.BeginSample(family);
+        writer.Label("node"u8, _options.Node);
         writer.Value(value);
     }
 
