@@ -3,7 +3,9 @@ namespace FlowExporter.Correlator.Netlink;
 /// <summary>
 /// The main table's default routes (IPv4 and IPv6) and the interfaces they leave through: what <c>uplinks</c>
 /// discovers. The kernel sends no RTM_DELROUTE for IPv4 routes it flushes when their interface goes down or away, so
-/// <see cref="ForgetInterface"/> drops them on those link events. Bounded by <c>capacity</c> routes.
+/// <see cref="ForgetInterface"/> drops them on those link events; nor for the route an <c>ip route replace</c> replaced
+/// (the new one comes with NLM_F_REPLACE and takes the place of the one of the same family and priority). Bounded by
+/// <c>capacity</c> routes.
 /// </summary>
 public sealed class DefaultRouteTable(int capacity)
 {
@@ -31,6 +33,14 @@ public sealed class DefaultRouteTable(int capacity)
         }
         else
         {
+            if (route.Replaces)
+            {
+                foreach (var replaced in _routes.Keys.Where(k => k.Family == key.Family && k.Priority == key.Priority && k != key).ToList())
+                {
+                    _routes.Remove(replaced);
+                }
+            }
+
             _resyncSeen?.Add(key);
             if (!_routes.ContainsKey(key) && _routes.Count >= capacity)
             {

@@ -21,6 +21,9 @@ public static class Rtnetlink
     public const ushort FlagRequest = 0x1;
     public const ushort FlagDump = 0x300;
 
+    /// <summary>NLM_F_REPLACE: on an RTM_NEWROUTE notification, the route replaced the one with its key (no RTM_DELROUTE is sent for that one).</summary>
+    public const ushort FlagReplace = 0x100;
+
     public const ushort IflaIfname = 3;
     public const ushort IflaOperstate = 16;
     public const ushort IflaLinkinfo = 18;

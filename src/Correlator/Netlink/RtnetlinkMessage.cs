@@ -8,8 +8,12 @@ public abstract record RtnetlinkMessage
     /// <summary>RTM_NEWLINK (added or changed) or RTM_DELLINK.</summary>
     public sealed record Link(bool Deleted, LinkInfo Info) : RtnetlinkMessage;
 
-    /// <summary>RTM_NEWROUTE or RTM_DELROUTE, with the interface(s) the route leaves through (several for a multipath route).</summary>
-    public sealed record Route(bool Deleted, byte Family, byte DestinationLength, uint Table, byte Type, uint Priority, IReadOnlyList<int> OutputInterfaces)
+    /// <summary>
+    /// RTM_NEWROUTE or RTM_DELROUTE, with the interface(s) the route leaves through (several for a multipath route).
+    /// <see cref="Replaces"/>: an RTM_NEWROUTE with NLM_F_REPLACE (<c>ip route replace</c>), which took the place of the
+    /// route of the same family, destination, table and priority without an RTM_DELROUTE for it.
+    /// </summary>
+    public sealed record Route(bool Deleted, byte Family, byte DestinationLength, uint Table, byte Type, uint Priority, IReadOnlyList<int> OutputInterfaces, bool Replaces = false)
         : RtnetlinkMessage
     {
         /// <summary>A default route of the main table: what <c>uplinks</c> follows.</summary>

@@ -32,12 +32,13 @@ public static class RtnetlinkParser
             }
 
             var type = BinaryPrimitives.ReadUInt16LittleEndian(rest[4..]);
+            var flags = BinaryPrimitives.ReadUInt16LittleEndian(rest[6..]);
             var sequence = BinaryPrimitives.ReadUInt32LittleEndian(rest[8..]);
             var body = rest[Rtnetlink.HeaderLength..(int)length];
             var message = type switch
             {
                 Rtnetlink.NewLink or Rtnetlink.DelLink => (RtnetlinkMessage?)ParseLink(type == Rtnetlink.DelLink, body),
-                Rtnetlink.NewRoute or Rtnetlink.DelRoute => ParseRoute(type == Rtnetlink.DelRoute, body),
+                Rtnetlink.NewRoute or Rtnetlink.DelRoute => ParseRoute(type == Rtnetlink.DelRoute, (flags & Rtnetlink.FlagReplace) != 0, body),
                 Rtnetlink.NlmsgDone => new RtnetlinkMessage.Done(sequence),
                 Rtnetlink.NlmsgError => body.Length >= 4 ? new RtnetlinkMessage.Error(sequence, -BinaryPrimitives.ReadInt32LittleEndian(body)) : null,
                 _ => Ignored.Instance,
@@ -101,7 +102,7 @@ public static class RtnetlinkParser
         return new RtnetlinkMessage.Link(deleted, new LinkInfo(index, name, (flags & Rtnetlink.IffUp) != 0, operState, kind));
     }
 
-    private static RtnetlinkMessage.Route? ParseRoute(bool deleted, ReadOnlySpan<byte> body)
+    private static RtnetlinkMessage.Route? ParseRoute(bool deleted, bool replaces, ReadOnlySpan<byte> body)
     {
         if (body.Length < Rtnetlink.RouteMessageLength)
         {
@@ -137,7 +138,7 @@ public static class RtnetlinkParser
             }
         }
 
-        return new RtnetlinkMessage.Route(deleted, family, destinationLength, table, routeType, priority, outputs);
+        return new RtnetlinkMessage.Route(deleted, family, destinationLength, table, routeType, priority, outputs, replaces && !deleted);
     }
 
     /// <summary>struct rtnexthop { u16 len; u8 flags; u8 hops; i32 ifindex; } followed by its attributes, aligned.</summary>

@@ -81,6 +81,26 @@ public sealed class LinkTableTests
         Assert.False(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet, 0, 255, Rtnetlink.RtnUnicast, 0, [9])));
     }
 
+    [Fact]
+    public void A_replaced_default_route_moves_the_uplink_without_a_delete()
+    {
+        var routes = new DefaultRouteTable(capacity: 16);
+        Assert.True(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 0, [2])));
+        Assert.False(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet6, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 1024, [2]))); // 2 already is an uplink
+        Assert.True(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 100, [5])));
+
+        // ip route replace default ... dev 3: the kernel announces the new route with NLM_F_REPLACE and nothing else.
+        Assert.True(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 0, [3], Replaces: true)));
+        Assert.Equal([2, 3, 5], routes.Uplinks.Order()); // IPv6 still leaves through 2; another priority is another route
+        Assert.True(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet6, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 1024, [3], Replaces: true)));
+        Assert.Equal([3, 5], routes.Uplinks.Order());
+
+        // Without the flag (ip route append, or a second route) both stay.
+        Assert.True(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet6, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 1024, [2])));
+        Assert.False(routes.Apply(new RtnetlinkMessage.Route(false, Rtnetlink.AfInet6, 0, Rtnetlink.RouteTableMain, Rtnetlink.RtnUnicast, 1024, [5])));
+        Assert.Equal([2, 3, 5], routes.Uplinks.Order());
+    }
+
     private static RtnetlinkMessage.Link Link(int index, string name) => new(false, new LinkInfo(index, name, true, LinkOperState.Up, null));
 
     private static string Describe(LinkEvent e) => e switch

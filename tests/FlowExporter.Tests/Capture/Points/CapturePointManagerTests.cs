@@ -150,6 +150,49 @@ public sealed class CapturePointManagerTests : IAsyncLifetime
         Assert.Single(_log.Lines, l => l.Text.Contains("veth4") && l.Text.Contains("max_points"));
     }
 
+    [Fact]
+    public async Task A_selector_that_matches_nothing_is_one_warning_and_a_count_of_0_not_an_error()
+    {
+        await DisposeAsync();
+        Start(CaptureSelectors.Parse(["veth*", "cali*"], ["uplinks"]), CapturePointPolicy.Default);
+        Publish(Add(Link(6, "veth1")));
+        Assert.Equal(("open", "veth1"), await Next());
+        await Until(() => _manager.Status.PointsBySelector.Count == 3);
+        Publish(Add(Link(7, "veth2")));
+        Assert.Equal(("open", "veth2"), await Next());
+        await Until(() => _manager.Status.Open.Count == 2);
+
+        Assert.Equal(2, _manager.Status.PointsBySelector["veth*"]);
+        Assert.Equal(0, _manager.Status.PointsBySelector["cali*"]);
+        Assert.Equal(0, _manager.Status.PointsBySelector["discover:uplinks"]);
+        var warnings = _log.Lines.Where(l => l.Level == LogLevel.Warning).Select(l => l.Text).Order().ToList();
+        Assert.Equal(
+            [
+                "capture point selector 'cali*' matches no interface yet (points by selector: 0)",
+                "capture point selector 'discover:uplinks' matches no interface yet (points by selector: 0)",
+            ],
+            warnings);
+        Assert.DoesNotContain(_log.Lines, l => l.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task A_glob_and_a_name_matching_the_same_interface_open_it_once()
+    {
+        await DisposeAsync();
+        Start(CaptureSelectors.Parse(["veth*", "veth1", "v?th1"], []), CapturePointPolicy.Default);
+        Publish(Add(Link(6, "veth1")), Add(Link(7, "veth2")));
+        Assert.Equal(("open", "veth1"), await Next());
+        Assert.Equal(("open", "veth2"), await Next());
+        await Until(() => _manager.Status.Open.Count == 2);
+
+        Assert.Equal(2, _opener.OpenCount);
+        Assert.Equal(["veth1", "veth2"], _opener.OpenNames.Order());
+        Assert.Equal(["veth*", "veth1", "v?th1"], _manager.Status.Open.Single(p => p.Name == "veth1").Selectors);
+        Assert.Equal(1, _manager.Status.PointsBySelector["veth1"]);
+        Assert.Equal(2, _manager.Status.PointsBySelector["veth*"]);
+        Assert.False(_opener.Decisions.TryRead(out _), "no second open of either interface");
+    }
+
     private void Start(CaptureSelectors selectors, CapturePointPolicy policy)
     {
         _stop = new CancellationTokenSource();
