@@ -708,6 +708,13 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 		}
 		if (created == 0)
 			goto counted;
+	} else if (!value->packets_from_a && !value->packets_from_b) {
+		// An entry an ICMP quote created (mark_unreachable) before the connection's first packet of the interval: the
+		// first-packet facts are this packet's (plain stores; a race between two CPUs' first packets keeps either).
+		value->first_ns = now;
+		value->first_from_b = !from_a;
+		value->first_tcp_flags = flags;
+		value->vlan_id = p->vlan_id;
 	}
 
 	if (from_a) {
