@@ -578,7 +578,12 @@ static __always_inline int analyze_segment(struct tcp_side *forward, const struc
 // updated without a lock: the two directions of a connection write their own side (and only read the other), and
 // segments of one direction are not classified on two CPUs at once in practice (one flow, one queue); a race would
 // misjudge one segment, never corrupt a count.
-static __always_inline void analyze(const struct packet *p, int from_a, struct flow_value *value, __u64 now)
+// Times: the analysis compares times (the handshake RTT; out of order = sooner after the highest segment than that
+// RTT), so its times should be as near as can be to where the packet taps see the packet. At ingress the taps ran
+// before this program: its start time is nearest. At egress they run after it: the time after this program's own map
+// work is nearest (a connection's first packets insert into two maps, which took microseconds: measured from the
+// program's start, the handshake RTT came out 3-13 us longer than libpcap's).
+static __always_inline void analyze(const struct packet *p, int from_a, struct flow_value *value, __u64 now, int egress)
 {
 	struct tcp_state *state = bpf_map_lookup_elem(&tcp_states, &p->key);
 	__u8 flags = p->tcp_flags;
@@ -599,6 +604,8 @@ static __always_inline void analyze(const struct packet *p, int from_a, struct f
 		if (!state)
 			return;
 	}
+	if (egress)
+		now = bpf_ktime_get_ns();
 	int kinds = from_a ? analyze_segment(&state->a, &state->b, p, now, state->initial_rtt_ns)
 			   : analyze_segment(&state->b, &state->a, p, now, state->initial_rtt_ns);
 	if (kinds & KIND_RETRANSMISSION)
@@ -701,6 +708,13 @@ static __always_inline void account(struct __sk_buff *skb, struct packet *p, int
 		}
 		if (created == 0)
 			goto counted;
+	} else if (!value->packets_from_a && !value->packets_from_b) {
+		// An entry an ICMP quote created (mark_unreachable) before the connection's first packet of the interval: the
+		// first-packet facts are this packet's (plain stores; a race between two CPUs' first packets keeps either).
+		value->first_ns = now;
+		value->first_from_b = !from_a;
+		value->first_tcp_flags = flags;
+		value->vlan_id = p->vlan_id;
 	}
 
 	if (from_a) {
@@ -727,7 +741,7 @@ counted:
 	if (value->last_ns < now)
 		value->last_ns = now; // racy between CPUs by design: the latest of close times, to within one packet
 	if (p->has_tcp_header)
-		analyze(p, from_a, value, now);
+		analyze(p, from_a, value, now, egress);
 	if (p->quoted)
 		mark_unreachable(skb, p, flows, now);
 }
