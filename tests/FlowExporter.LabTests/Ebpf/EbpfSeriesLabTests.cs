@@ -67,7 +67,7 @@ public sealed class EbpfSeriesLabTests
         LabPrerequisites.Require("ip", "ethtool", "tcpdump", "tshark", "python3", "curl");
         await using var lab = await VethPairLab.StartAsync();
         var script = Path.Combine(lab.Directory, "tagged.py");
-        await File.WriteAllTextAsync(script, TaggedFrames);
+        await File.WriteAllTextAsync(script, TaggedFrames.Script);
         var pcap = Path.Combine(lab.Directory, "vlan.pcap");
         await using var tcpdump = await EbpfCountingLabTests.StartTcpdumpAsync(lab, pcap);
         await using var ebpf = await LabExporter.StartAsync(lab.NamespaceA, ["--interface", lab.InterfaceA, "--engine", "ebpf", "--node", "lab"], port: 9623);
@@ -198,28 +198,6 @@ public sealed class EbpfSeriesLabTests
 
     private static double Closed(IReadOnlyList<Sample> samples) =>
         samples.Named("network_connections_closed_total").Where(s => s.Label("protocol") == "tcp" && s.Label("reason") is "fin" or "rst").Sum(s => s.Value);
-
-    /// <summary>Writes 5 single-tagged (802.1Q 10) UDP and 5 double-tagged (802.1ad 20, 802.1Q 10) TCP frames (as EbpfCountingLabTests).</summary>
-    private const string TaggedFrames = """
-        import socket, struct, sys
-        name, side = sys.argv[1], sys.argv[2]
-        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-        s.bind((name, 0))
-        me, peer = ("10.99.1.1", "10.99.1.2") if side == "a" else ("10.99.1.2", "10.99.1.1")
-        def ip(proto, payload):
-            header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0, socket.inet_aton(me), socket.inet_aton(peer))
-            return header + payload
-        def ports(a, b):
-            return (a, b) if side == "a" else (b, a)
-        eth = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01"
-        for i in range(5):
-            sp, dp = ports(40000, 7000)
-            udp = struct.pack("!HHHH", sp, dp, 8 + 100 + i, 0) + bytes(100 + i)
-            s.send(eth + struct.pack("!HH", 0x8100, 10) + struct.pack("!H", 0x0800) + ip(17, udp))
-            sp, dp = ports(41000, 8000)
-            tcp = struct.pack("!HHIIBBHHH", sp, dp, i, 0, 5 << 4, 0x10, 1000, 0, 0) + bytes(200 + i)
-            s.send(eth + struct.pack("!HH", 0x88A8, 20) + struct.pack("!HH", 0x8100, 10) + struct.pack("!H", 0x0800) + ip(6, tcp))
-        """;
 
     /// <summary>The four series of one connection whose initiator is endpoint A (the client: the lower address and port here).</summary>
     private static void AddExpected(Dictionary<string, double> expected, string captureInterface, ConnectionKey key, long bytesFromA, long packetsFromA, long bytesFromB, long packetsFromB, string? evidence = null)
