@@ -154,7 +154,11 @@ public sealed class ConnectionTracker
         }
 
         ref var connection = ref _table.ValueAt(slot);
-        connection.FirstSeen = Math.Min(connection.FirstSeen, now);
+        if (now < connection.FirstSeen)
+        {
+            // A capture that steps back in time (a file's, or a point's frames out of order): the owner's earliest.
+            connection.FirstSeen = now;
+        }
         var fromInitiator = sourceIsA == connection.Has(ConnectionFlags.InitiatorIsA);
         CountPacket(ref connection, fromInitiator, (uint)wireLength);
         if (_records is not null)
@@ -233,7 +237,10 @@ public sealed class ConnectionTracker
         }
 
         ref var connection = ref _table.ValueAt(slot);
-        connection.FirstSeen = Math.Min(connection.FirstSeen, observation.FirstSeen);
+        if (observation.FirstSeen < connection.FirstSeen)
+        {
+            connection.FirstSeen = observation.FirstSeen;
+        }
         var initiatorIsA = connection.Has(ConnectionFlags.InitiatorIsA);
         CountMany(ref connection, forward: initiatorIsA, observation.BytesFromA, observation.PacketsFromA);
         CountMany(ref connection, forward: !initiatorIsA, observation.BytesFromB, observation.PacketsFromB);

@@ -50,6 +50,12 @@ public sealed class SeriesStore<TState>
             // The series' own key already holds these identities.
             key.ReleaseIdentities();
             MergedConnections++;
+
+            // Held by more than one connection: a withdrawal no longer takes it away (the others' counts are in it).
+            if ((slot >> 6) < _unshown.Length)
+            {
+                _unshown[slot >> 6] &= ~(1UL << slot);
+            }
         }
         else
         {
@@ -95,9 +101,9 @@ public sealed class SeriesStore<TState>
 
     /// <summary>
     /// A connection gives its series back as if it had never acquired it: it moved to another capture point before
-    /// anything it counted was shown (<see cref="Connections.CountAt.Node"/>). A series no snapshot has shown yet and
-    /// held by that connection alone leaves at once, with whatever was counted in it, and is not counted as created;
-    /// any other series is released as at <see cref="Release"/> (what a scrape already showed stays). -1: ignored.
+    /// anything it counted was shown (<see cref="Connections.CountAt.Node"/>). A series it created that no snapshot has
+    /// shown yet and no other connection has joined leaves at once, with whatever was counted in it, and is not counted
+    /// as created; any other series is released as at <see cref="Release"/> (what is in it stays). -1: ignored.
     /// </summary>
     public void Withdraw(int slot)
     {
