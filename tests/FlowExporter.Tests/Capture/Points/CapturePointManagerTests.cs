@@ -127,6 +127,7 @@ public sealed class CapturePointManagerTests : IAsyncLifetime
 
         _manager.UpdateOvsPodPorts(new HashSet<string> { "abcd1234ef56" });
         Assert.Equal(("open", "abcd1234ef56"), await Next());
+        await Until(() => _manager.Status.Open.Count == 1); // the opener records before the manager publishes its status
         Assert.Equal(CapturePointRole.PodPort, _manager.Status.Open.Single().Role);
 
         _manager.UpdateOvsPodPorts(new HashSet<string>());
