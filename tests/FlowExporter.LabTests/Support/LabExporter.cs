@@ -90,15 +90,27 @@ public sealed class LabExporter : IAsyncDisposable
     }
 
     /// <summary>Scrapes until a value has not changed for <paramref name="quiet"/> (traffic over), or fails.</summary>
-    public async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(Func<IReadOnlyList<Sample>, double> value, TimeSpan quiet, TimeSpan timeout)
+    /// <summary>
+    /// Scrapes until <paramref name="value"/> holds still for <paramref name="quiet"/>. With
+    /// <paramref name="keepDeparted"/>, the result also holds every series an earlier scrape of the wait showed and the
+    /// last one no longer does, at its last value: a connection that ended leaves the table after the close linger and
+    /// is in exactly one more scrape, which a wait longer than the linger may have taken.
+    /// </summary>
+    public async Task<IReadOnlyList<Sample>> ScrapeUntilQuietAsync(Func<IReadOnlyList<Sample>, double> value, TimeSpan quiet, TimeSpan timeout, bool keepDeparted = false)
     {
         var deadline = Stopwatch.StartNew();
         var unchanged = Stopwatch.StartNew();
         double? last = null;
+        var seen = new Dictionary<string, Sample>(StringComparer.Ordinal);
         while (deadline.Elapsed < timeout)
         {
             var samples = await ScrapeAsync();
-            var current = value(samples);
+            foreach (var sample in keepDeparted ? samples : [])
+            {
+                seen[sample.Name + "{" + string.Join(",", sample.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)) + "}"] = sample;
+            }
+
+            var current = value(keepDeparted ? [.. seen.Values] : samples);
             if (current != last)
             {
                 last = current;
@@ -106,7 +118,7 @@ public sealed class LabExporter : IAsyncDisposable
             }
             else if (unchanged.Elapsed >= quiet)
             {
-                return samples;
+                return keepDeparted ? [.. seen.Values] : samples;
             }
 
             await Task.Delay(100);
