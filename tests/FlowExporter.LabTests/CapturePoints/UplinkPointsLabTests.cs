@@ -74,7 +74,9 @@ public sealed partial class UplinkPointsLabTests
         var pcap = Path.Combine(Path.GetTempPath(), $"fupl-{lab.Suffix}-{uplink}.pcap");
         try
         {
-            await using (var tcpdump = BackgroundProcess.Start(lab.Node, "tcpdump", ["-i", uplink, "-s", "128", "-B", "16384", "-n", "-U", "-w", pcap, "tcp"]))
+            // Immediate mode: iperf3's last packets are the link's last, and a block of tcpdump's ring that is not full
+            // would wait for its timeout and be lost if tcpdump were stopped first.
+            await using (var tcpdump = BackgroundProcess.Start(lab.Node, "tcpdump", ["-i", uplink, "-s", "128", "-B", "16384", "-n", "-U", "--immediate-mode", "-w", pcap, "tcp"]))
             {
                 await tcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
                 await using var server = BackgroundProcess.Start(lab.Gateway, "iperf3", ["-s", "-1", "-B", UplinkLab.FarIp, "--forceflush"]);
