@@ -74,7 +74,9 @@ public sealed partial class UplinkPointsLabTests
         var pcap = Path.Combine(Path.GetTempPath(), $"fupl-{lab.Suffix}-{uplink}.pcap");
         try
         {
-            await using (var tcpdump = BackgroundProcess.Start(lab.Node, "tcpdump", ["-i", uplink, "-s", "128", "-B", "16384", "-n", "-U", "-w", pcap, "tcp"]))
+            // Immediate mode: iperf3's last packets are the link's last, and a block of tcpdump's ring that is not full
+            // would wait for its timeout and be lost if tcpdump were stopped first.
+            await using (var tcpdump = BackgroundProcess.Start(lab.Node, "tcpdump", ["-i", uplink, "-s", "128", "-B", "16384", "-n", "-U", "--immediate-mode", "-w", pcap, "tcp"]))
             {
                 await tcpdump.WaitForOutputAsync("listening on", TimeSpan.FromSeconds(20));
                 await using var server = BackgroundProcess.Start(lab.Gateway, "iperf3", ["-s", "-1", "-B", UplinkLab.FarIp, "--forceflush"]);
@@ -105,7 +107,10 @@ public sealed partial class UplinkPointsLabTests
                     $"{initiator} {sample.Label("direction")} at {uplink}: tcpdump {expected}, exporter ({sample.Value}, {packets.Value})");
             }
 
-            Assert.True(connections.Max(c => c.Value) > 5 * 1024 * 1024);
+            // iperf3 -n counts what it wrote to the socket, and its end does not seem to wait for all of it to be sent: in
+            // four of nine runs the wire carried less (4,789,751 bytes for 5 MiB written, tcpdump and exporter alike). The
+            // exact check is the one against tcpdump above; this one only says the data connection carried the transfer.
+            Assert.True(connections.Max(c => c.Value) > 1024 * 1024, $"the data connection counted {connections.Max(c => c.Value)} bytes");
         }
         finally
         {
