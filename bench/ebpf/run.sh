@@ -5,12 +5,12 @@
 # total CPU time during the run, and the holder's CPU (utime+stime); then the medians. Root; bounded in time.
 # usage: bench/ebpf/run.sh [ROUNDS=3] [SECONDS=5] [offloads on|off = on]
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"   # namespaces, capture, tc filters
 rounds=${1:-3}
 seconds=${2:-5}
 offloads=${3:-on}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-[ "$(id -u)" -eq 0 ] || { echo "bench/ebpf: run as root (it creates network namespaces and attaches tc filters)" >&2; exit 1; }
 for tool in ip ethtool iperf3 dotnet; do command -v "$tool" >/dev/null || { echo "bench/ebpf: '$tool' is missing" >&2; exit 1; }; done
 
 dotnet build "$repo/tools/EbpfAttach" -c Release -nologo -clp:ErrorsOnly >/dev/null

@@ -9,6 +9,7 @@
 #
 # POINTS_EXPORTER names a prebuilt exporter (no build then).
 set -euo pipefail
+. "$(dirname "$0")/../../scripts/lib/as-root.sh"   # namespaces, capture, tc filters
 cd "$(dirname "$0")/../.."
 repo=$(pwd)
 
@@ -27,7 +28,6 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--points \"1 50 200\"] [--measure SECONDS] [--links N] [--traffic-points N] [--rate BITS]" >&2; exit 2 ;;
   esac
 done
-[ "$(id -u)" = 0 ] || { echo "points: needs root (network namespaces, capture)" >&2; exit 1; }
 for tool in ip iperf3 ping curl awk timeout; do
   command -v "$tool" >/dev/null || { echo "points: $tool is not installed" >&2; exit 1; }
 done

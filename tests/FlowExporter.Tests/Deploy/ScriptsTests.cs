@@ -6,7 +6,7 @@ namespace FlowExporter.Tests.Deploy;
 /// </summary>
 public sealed class ScriptsTests
 {
-    public static TheoryData<string> NeedRoot => new() { "scripts/lab", "scripts/test", "scripts/install-prereqs", "bench/ovs/run.sh", "bench/soak/run.sh" };
+    public static TheoryData<string> NeedRoot => new() { "scripts/lab", "scripts/test", "scripts/install-prereqs", "bench/ovs/run.sh", "bench/soak/run.sh", "bench/ebpf/run.sh", "bench/ebpf/cost.sh", "bench/ebpf/scale.sh", "bench/points/run.sh" };
 
     [Theory]
     [MemberData(nameof(NeedRoot))]
