@@ -26,7 +26,7 @@ internal sealed class SnmpTarget : IDisposable
         var client = _client = options.IsV3
             ? new UsmClient(transport, options.ToUsmUser(), options.Context, time, firstId, BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)))
             : (SnmpClient)new CommunityClient(transport, System.Text.Encoding.UTF8.GetBytes(options.Community!.Reveal()), firstId);
-        _poller = new IfMibPoller(options.Name, client, options.MaxRepetitions, options.LabelRefreshEvery, options.Includes);
+        _poller = new IfMibPoller(options.Name, client, options.MaxRepetitions, options.LabelRefreshEvery, options.Includes, time);
         _status = new SwitchTargetStatus(options.Name, false, null, 0, null, new Dictionary<string, long>());
     }
 

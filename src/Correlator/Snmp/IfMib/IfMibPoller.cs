@@ -4,8 +4,10 @@ namespace FlowExporter.Correlator.Snmp.IfMib;
 /// Polls one switch's IF-MIB: counters and state every call, label columns (ifName, ifAlias, ifDescr) on the first call,
 /// every <c>labelRefreshEvery</c> calls and whenever an ifIndex appears that the labels do not know. All columns of one
 /// poll go in one side-by-side GetBulk walk. When ifXTable has no counters, ifTable's 32-bit ones are used instead.
-/// Each poll first reads sysUpTime: when it goes backwards the agent restarted (or sysUpTime wrapped after 497 days),
-/// which is counted and makes this poll re-read the labels, because an agent may renumber ifIndex when it restarts
+/// Each poll first reads sysUpTime: when it goes backwards the agent restarted (or sysUpTime wrapped after 497 days);
+/// with a clock, also when it advanced clearly less than the time that certainly passed between the two answers (an
+/// agent that had run only briefly and restarted during a longer outage comes back with a sysUpTime above the old one).
+/// A restart is counted and makes this poll re-read the labels, because an agent may renumber ifIndex when it restarts
 /// and stale labels would put one port's counters under another port's name (a bogus jump). Counters themselves are
 /// passed through as the agent reports them: a reset shows as a decrease, which Prometheus' rate() treats as a reset.
 /// </summary>
@@ -22,11 +24,21 @@ public sealed class IfMibPoller
     private readonly Func<string, bool> _include;
     private IfMibLabels? _labels;
     private bool _use32BitCounters;
+    /// <summary>
+    /// How much less sysUpTime may advance than the time that passed between two answers before it counts as a restart:
+    /// its 10 ms ticks and an agent's clock rate, with room to spare.
+    /// </summary>
+    private static readonly TimeSpan RestartSlack = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider? _time;
     private long _polls;
     private ulong? _lastUptime;
+    private long? _lastUptimeAnsweredAt;
 
-    public IfMibPoller(string switchName, SnmpClient client, int maxRepetitions, int labelRefreshEvery, Func<string, bool> include)
+    /// <param name="time">The clock that times sysUpTime's answers (restart detection beyond a backwards step); null: none.</param>
+    public IfMibPoller(string switchName, SnmpClient client, int maxRepetitions, int labelRefreshEvery, Func<string, bool> include, TimeProvider? time = null)
     {
+        _time = time;
         _switch = switchName;
         _client = client;
         _maxRepetitions = maxRepetitions;
@@ -45,14 +57,20 @@ public sealed class IfMibPoller
 
     public async Task<SwitchSnapshot> PollAsync(CancellationToken cancellationToken)
     {
+        var askedAt = _time?.GetTimestamp();
         var uptime = await ReadUptimeAsync(cancellationToken).ConfigureAwait(false);
-        var restarted = uptime is { } now && _lastUptime is { } then && now < then;
+        var answeredAt = _time?.GetTimestamp();
+        var restarted = uptime is { } now && _lastUptime is { } then && (now < then || AdvancedTooLittle(now - then, askedAt));
         if (restarted)
         {
             AgentRestarts++;
         }
 
-        _lastUptime = uptime ?? _lastUptime;
+        if (uptime is not null)
+        {
+            _lastUptime = uptime;
+            _lastUptimeAnsweredAt = answeredAt;
+        }
         var withLabels = _labels is null || restarted || _polls % _labelRefreshEvery == 0;
         _polls++;
         var columns = new List<Oid>(IfMibOids.CounterColumns);
@@ -89,6 +107,21 @@ public sealed class IfMibPoller
         }
 
         return IfMibTable.Build(_switch, _labels!, counters, fallback, _include);
+    }
+
+    /// <summary>
+    /// The agent answered the last poll before <see cref="_lastUptimeAnsweredAt"/> and this one after
+    /// <paramref name="askedAt"/>: at least that much time passed between its two sysUpTime readings.
+    /// </summary>
+    private bool AdvancedTooLittle(ulong advancedTicks, long? askedAt)
+    {
+        if (_time is null || askedAt is not { } asked || _lastUptimeAnsweredAt is not { } answered)
+        {
+            return false;
+        }
+
+        var atLeast = _time.GetElapsedTime(answered, asked);
+        return TimeSpan.FromMilliseconds(advancedTicks * 10.0) + RestartSlack < atLeast;
     }
 
     private async Task<ulong?> ReadUptimeAsync(CancellationToken cancellationToken)
