@@ -15,7 +15,9 @@ public sealed class AgentRestartTests
 
     [Theory]
     [InlineData(300, 20, 2_300, 0)]   // ran on for the 20 s: no restart
-    [InlineData(300, 20, 2_250, 0)]   // 0.5 s short of the clock: within the slack (ticks, the agent's clock)
+    [InlineData(300, 20, 2_250, 0)]   // 0.5 s short of the clock: within the slack (2 s and 5%)
+    [InlineData(300, 100, 9_700, 0)]  // 6 s short over 100 s (an agent answering from a cache): within 2 s and 5%
+    [InlineData(300, 20, 1_900, 1)]   // 4 s short over 20 s: more than the slack (3 s)
     [InlineData(300, 20, 500, 1)]     // restarted 5 s before the answer, after a 20 s gap: above the old value, still a restart
     [InlineData(300_000, 20, 1_000, 1)] // backwards: a restart, with or without a clock
     public async Task A_restart_is_counted_when_sysUpTime_advanced_less_than_the_clock(long before, int seconds, long after, int restarts)

@@ -26,9 +26,10 @@ public sealed class IfMibPoller
     private bool _use32BitCounters;
     /// <summary>
     /// How much less sysUpTime may advance than the time that passed between two answers before it counts as a restart:
-    /// its 10 ms ticks and an agent's clock rate, with room to spare.
+    /// 2 s plus 5% of that time. Its 10 ms ticks and an agent's clock rate need far less; the rest is for agents that
+    /// answer from a cache a few seconds old.
     /// </summary>
-    private static readonly TimeSpan RestartSlack = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan RestartSlack = TimeSpan.FromSeconds(2);
 
     private readonly TimeProvider? _time;
     private long _polls;
@@ -121,7 +122,7 @@ public sealed class IfMibPoller
         }
 
         var atLeast = _time.GetElapsedTime(answered, asked);
-        return TimeSpan.FromMilliseconds(advancedTicks * 10.0) + RestartSlack < atLeast;
+        return TimeSpan.FromMilliseconds(advancedTicks * 10.0) + RestartSlack + (atLeast / 20) < atLeast;
     }
 
     private async Task<ulong?> ReadUptimeAsync(CancellationToken cancellationToken)
